@@ -1,0 +1,1 @@
+"""Offline multilingual geocoder and district boundaries for Xinjiang and Kazakhstan."""
