@@ -1,0 +1,173 @@
+"""Resolve the ``places`` table once: point, precision, district and prefecture of every place.
+
+Each place is geocoded once (``geocode_query`` or its written name, with its country as a
+hint); a place with ``lon``/``lat`` overrides keeps them. District columns are computed once,
+vectorised, with :func:`geo.district_at` and :func:`geo.prefecture_of`, except for places that
+*are* a county, prefecture or region, which take the geocoded district and its label point.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import geo
+
+__all__ = ["AREA_PRECISIONS", "UnresolvedPlacesError", "district_names", "resolve_places"]
+
+logger = logging.getLogger(__name__)
+
+#: Precisions whose point is a district's label point rather than a located place.
+AREA_PRECISIONS = frozenset({"county", "prefecture", "region"})
+
+#: Country hints the geocoder understands; anything else is geocoded without a hint.
+_HINT_COUNTRIES = frozenset({"CN", "KZ"})
+
+
+@dataclass(frozen=True)
+class _Unresolved:
+    place_id: str
+    name: str
+    query: str
+    reason: str
+
+
+class UnresolvedPlacesError(LookupError):
+    """Some places could not be geocoded; the message names every one of them.
+
+    Parameters
+    ----------
+    message : str
+        The full message.
+    places : list of tuple
+        ``(place_id, name, query, reason)`` of each place that failed.
+    """
+
+    def __init__(self, message: str, *, places: list[tuple[str, str, str, str]]) -> None:
+        super().__init__(message)
+        self.places = places
+
+
+def _text(value: object) -> str | None:
+    """Return a stripped string, or None for <NA>/NaN/empty."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number(value: object) -> float | None:
+    """Return a float, or None for <NA>/NaN."""
+    if value is None or value is pd.NA:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if np.isnan(number) else number
+
+
+def district_names(ids: pd.Series) -> pd.Series:
+    """Map district ids to their names (None stays None); each distinct id is looked up once."""
+    lookup: dict[str, str] = {}
+    for district_id in ids.dropna().unique():
+        lookup[str(district_id)] = geo.get_district(str(district_id)).name
+    return ids.map(lambda i: lookup.get(i) if isinstance(i, str) else None).astype(object)
+
+
+def resolve_places(places: pd.DataFrame) -> pd.DataFrame:
+    """Geocode every place once and compute its district columns.
+
+    Parameters
+    ----------
+    places : pandas.DataFrame
+        The ``places`` table of :class:`layers.records.Records`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by place id, columns ``name, lon, lat, precision, country, district_id,
+        prefecture_id, district, prefecture, ref``.
+
+    Raises
+    ------
+    UnresolvedPlacesError
+        If any place has no override and the geocoder finds nothing for it; the message
+        names each place id, written name and the geocoder's reason.
+    """
+    rows: list[dict[str, object]] = []
+    failed: list[_Unresolved] = []
+    cache: dict[tuple[str, str | None], geo.Place | Exception] = {}
+    for record in places.itertuples(index=False):
+        place_id = str(record.id)
+        name = _text(record.name) or ""
+        country = _text(record.country)
+        lon, lat = _number(record.lon), _number(record.lat)
+        row: dict[str, object] = {"place_id": place_id, "name": name, "country": country}
+        if lon is not None and lat is not None:
+            lon, lat = geo.validate_lonlat(lon, lat)
+            row.update(
+                lon=lon, lat=lat, precision=_text(record.precision) or "exact",
+                district_id=None, ref=f"override:{place_id}", point_lookup=True,
+            )
+            rows.append(row)
+            continue
+        query = _text(record.geocode_query) or name
+        hint = country if country in _HINT_COUNTRIES else None
+        key = (query, hint)
+        if key not in cache:
+            try:
+                cache[key] = geo.geocode(query, country=hint)
+            except geo.PlaceNotFound as exc:
+                cache[key] = exc
+        found = cache[key]
+        if isinstance(found, Exception):
+            failed.append(_Unresolved(place_id, name, query, str(found)))
+            continue
+        district = found.district
+        if found.precision in AREA_PRECISIONS and district is not None:
+            row.update(
+                lon=district.label_lon, lat=district.label_lat, precision=found.precision,
+                district_id=district.id, ref=found.ref, point_lookup=False,
+            )
+        else:
+            row.update(
+                lon=found.lon, lat=found.lat, precision=found.precision,
+                district_id=None if district is None else district.id,
+                ref=found.ref, point_lookup=district is None and found.precision != "country",
+            )
+        row["country"] = found.country or country
+        rows.append(row)
+    if failed:
+        listing = "; ".join(
+            f"{f.place_id} {f.name!r} (query {f.query!r}): {f.reason}" for f in failed
+        )
+        msg = f"{len(failed)} place(s) could not be geocoded: {listing}"
+        raise UnresolvedPlacesError(
+            msg, places=[(f.place_id, f.name, f.query, f.reason) for f in failed]
+        )
+    columns = ["place_id", "name", "lon", "lat", "precision", "country", "district_id", "ref"]
+    frame = pd.DataFrame(rows, columns=[*columns, "point_lookup"])
+    lookup = frame["point_lookup"].astype(bool).to_numpy()
+    if lookup.any():
+        found_ids = geo.district_at(
+            frame.loc[lookup, "lon"].to_numpy(dtype=float),
+            frame.loc[lookup, "lat"].to_numpy(dtype=float),
+        )
+        frame.loc[lookup, "district_id"] = pd.Series(list(found_ids), index=frame.index[lookup])
+    frame["district_id"] = frame["district_id"].astype(object).where(
+        frame["district_id"].notna(), None
+    )
+    # An override at prefecture precision belongs to the prefecture, not to the county the
+    # point happens to fall in.
+    ids = frame["district_id"].to_numpy(dtype=object)
+    prefectures = geo.prefecture_of(ids) if len(ids) else np.array([], dtype=object)
+    is_prefecture = (frame["precision"] == "prefecture").to_numpy() & lookup
+    frame.loc[is_prefecture, "district_id"] = prefectures[is_prefecture]
+    frame["prefecture_id"] = list(prefectures)
+    frame["district"] = district_names(frame["district_id"])
+    frame["prefecture"] = district_names(frame["prefecture_id"])
+    logger.debug("resolved %d places", len(frame))
+    return frame.drop(columns="point_lookup").set_index("place_id")

@@ -1,0 +1,421 @@
+"""Turn the curated records (and the BuzzFeed facilities) into one GeoDataFrame per map layer.
+
+:func:`build_layers` is pure: it geocodes each place once, computes the district columns once
+and returns a frozen :class:`~layers._layerset.Layers`; the app caches the result
+(``st.cache_resource``) and the filters and exporter only read it.
+
+Sensitivity travels with the data: every feature has the most restrictive ``sensitivity`` of
+the rows it is about, and every entry of ``sources`` / ``population_reports`` keeps its own
+(``"sensitivity"`` key, stripped on export) so a public export can drop or redact it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from shapely.geometry import LineString, Point
+
+import geo
+from layers._featurerows import fold, make_frame, most_sensitive, text
+from layers._layerset import Layers
+from layers._placepoints import district_names, resolve_places
+from layers._years import span_years, year_bounds
+from layers.records import split_list
+
+if TYPE_CHECKING:
+    from layers.facilities import FacilityLoad
+    from layers.records import Records
+
+__all__ = ["FACILITY_ATTRIBUTION", "Layers", "build_layers"]
+
+logger = logging.getLogger(__name__)
+
+#: Used when :mod:`layers.facilities` is not importable; same text as its ``ATTRIBUTION``.
+FACILITY_ATTRIBUTION = "BuzzFeed News (Rajagopalan, Killing, Buschek), CC BY 4.0"
+
+_DISTRICT_KEYS = ("precision", "district", "district_id", "prefecture", "prefecture_id", "country")
+
+
+def _source(row: Any, sensitivity: str) -> dict[str, Any]:
+    """Return the ``sources`` entry of a table row."""
+    return {"source": text(row.source_id), "quote": text(row.quote), "sensitivity": sensitivity}
+
+
+def _place_columns(places: pd.DataFrame, place_id: str | None) -> dict[str, Any]:
+    """Return the district columns of a resolved place (all None for no place)."""
+    if place_id is None:
+        return dict.fromkeys(_DISTRICT_KEYS)
+    place = places.loc[place_id]
+    return {key: (None if pd.isna(place[key]) else place[key]) for key in _DISTRICT_KEYS}
+
+
+def _point(places: pd.DataFrame, place_id: str) -> Point:
+    """Return the resolved point of a place."""
+    place = places.loc[place_id]
+    return Point(float(place["lon"]), float(place["lat"]))
+
+
+def _years(pairs: list[tuple[str | None, str | None]]) -> dict[str, int | None]:
+    """Return ``year_start``/``year_end`` of some ``(start, end)`` EDTF pairs."""
+    start, end = span_years(pairs)
+    return {"year_start": start, "year_end": end}
+
+
+def _snap_point(district_id: str | None, prefecture_id: str | None) -> Point | None:
+    """Return the label point of the district (else the prefecture), or None outside both."""
+    for candidate in (district_id, prefecture_id):
+        if candidate:
+            district = geo.get_district(candidate)
+            return Point(district.label_lon, district.label_lat)
+    return None
+
+
+def _facility_attribution() -> str:
+    """Return the facilities' attribution from :mod:`layers.facilities` when it exists."""
+    try:
+        from layers.facilities import ATTRIBUTION
+    except ImportError:
+        return FACILITY_ATTRIBUTION
+    return str(ATTRIBUTION)
+
+
+def _people(records: Records) -> dict[str, dict[str, Any]]:
+    """Return people by id: name, aliases, sensitivity, origin place, the row itself."""
+    people: dict[str, dict[str, Any]] = {}
+    for row in records.people.itertuples(index=False):
+        people[str(row.id)] = {
+            "name": text(row.name),
+            "aliases": split_list(row.aliases),
+            "role": text(row.role),
+            "sensitivity": text(row.sensitivity) or "public",
+            "origin": text(row.origin_place_id),
+            "row": row,
+        }
+    return people
+
+
+def _facilities_frame(
+    facilities: FacilityLoad | None,
+) -> tuple[list[dict[str, Any]], list[Point]]:
+    """Return the facility rows and points, district columns computed in one vectorised pass."""
+    if facilities is None or len(facilities.frame) == 0:
+        return [], []
+    frame = facilities.frame
+    lons = frame["lon"].to_numpy(dtype=float)
+    lats = frame["lat"].to_numpy(dtype=float)
+    geo.validate_lonlat_arrays(lons, lats)
+    ids = pd.Series(list(geo.district_at(lons, lats)), dtype=object)
+    prefecture_ids = pd.Series(list(geo.prefecture_of(ids.to_numpy(dtype=object))), dtype=object)
+    names = district_names(ids)
+    prefecture_names = district_names(prefecture_ids)
+    attribution = _facility_attribution()
+    rows: list[dict[str, Any]] = []
+    points: list[Point] = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        facility_id = str(row.facility_id)
+        rows.append(
+            {
+                "layer": "facility",
+                "id": facility_id,
+                "name": text(row.name),
+                "precision": "exact",
+                "district": names.iloc[i],
+                "district_id": ids.iloc[i],
+                "prefecture": prefecture_names.iloc[i],
+                "prefecture_id": prefecture_ids.iloc[i],
+                "country": "CN",
+                "year_start": None,
+                "year_end": None,
+                "sources": [],
+                "sensitivity": "public",
+                "facility_id": facility_id,
+                "facility_type": text(getattr(row, "facility_type", None)),
+                "corroboration": text(getattr(row, "corroboration", None)),
+                "aspi_no": text(getattr(row, "aspi_no", None)),
+                "shawn_zhang_no": text(getattr(row, "shawn_zhang_no", None)),
+                "etnam": text(getattr(row, "etnam", None)),
+                "town": text(getattr(row, "town", None)),
+                "attribution": attribution,
+                "_search": fold(row.name, getattr(row, "town", None)),
+            }
+        )
+        points.append(Point(lons[i], lats[i]))
+    return rows, points
+
+
+def _candidates(
+    site: dict[str, Any], facility_rows: list[dict[str, Any]]
+) -> list[str]:
+    """Return the ids of the facilities in the site's county (or prefecture, if that is all)."""
+    precision = site["precision"]
+    if precision in {"region", "country"} or precision is None:
+        return []
+    key = "prefecture_id" if precision == "prefecture" else "district_id"
+    wanted = site[key]
+    if wanted is None:
+        return []
+    return [f["facility_id"] for f in facility_rows if f[key] == wanted]
+
+
+def build_layers(records: Records, facilities: FacilityLoad | None = None) -> Layers:
+    """Build every map layer from the curated records and the third-party facilities.
+
+    Parameters
+    ----------
+    records : layers.records.Records
+        The loaded, validated tables.
+    facilities : layers.facilities.FacilityLoad, optional
+        The BuzzFeed 2021 facilities; None gives an empty facilities layer.
+
+    Returns
+    -------
+    Layers
+        ``sites`` (one per site row), ``reports`` (one per population report, at its site's
+        point), ``witnesses`` (one per person with an origin place), ``links`` (a LineString
+        from a person's origin to each site or place they were held at), ``facilities`` and
+        ``events`` (those with a place), all EPSG:4326 with the columns of
+        :func:`layers._layerset.columns_of`.
+
+    Raises
+    ------
+    layers._placepoints.UnresolvedPlacesError
+        If a place cannot be geocoded (``python -m layers validate`` reports it first).
+    layers._years.BadDateError
+        If a date cell is not EDTF.
+    """
+    places = resolve_places(records.places)
+    place_rows = {str(r.id): r for r in records.places.itertuples(index=False)}
+    people = _people(records)
+    facility_rows, facility_points = _facilities_frame(facilities)
+
+    reports_by_site: dict[str, list[Any]] = defaultdict(list)
+    for row in records.population_reports.itertuples(index=False):
+        year_bounds(text(row.date))  # fail early, naming the bad date
+        reports_by_site[str(row.site_id)].append(row)
+    detentions_by_site: dict[str, list[Any]] = defaultdict(list)
+    detentions_by_person: dict[str, list[Any]] = defaultdict(list)
+    for row in records.detentions.itertuples(index=False):
+        if text(row.site_id) is not None:
+            detentions_by_site[str(row.site_id)].append(row)
+        detentions_by_person[str(row.person_id)].append(row)
+
+    def reporter_sensitivity(row: Any) -> str:
+        person = people.get(text(row.reported_by) or "")
+        return "public" if person is None else str(person["sensitivity"])
+
+    def detention_sensitivity(row: Any) -> str:
+        person = people.get(str(row.person_id))
+        person_level = None if person is None else person["sensitivity"]
+        return most_sensitive([text(row.sensitivity), person_level])
+
+    # --- sites ---------------------------------------------------------------------------
+    sites: dict[str, dict[str, Any]] = {}
+    site_rows: list[dict[str, Any]] = []
+    site_points: list[Point] = []
+    for row in records.sites.itertuples(index=False):
+        site_id = str(row.id)
+        place_id = str(row.place_id)
+        reports = sorted(reports_by_site.get(site_id, []), key=lambda r: str(r.id))
+        detentions = sorted(detentions_by_site.get(site_id, []), key=lambda r: str(r.id))
+        population = [
+            {
+                "id": str(r.id),
+                "count": None if pd.isna(r.count) else int(r.count),
+                "qualifier": text(r.qualifier),
+                "date": text(r.date),
+                "reported_by": text(r.reported_by),
+                "reporter": people.get(text(r.reported_by) or "", {}).get("name"),
+                "quote": text(r.quote),
+                "sensitivity": reporter_sensitivity(r),
+            }
+            for r in reports
+        ]
+        counts = [p["count"] for p in population if p["count"] is not None]
+        feature = {
+            "layer": "site",
+            "id": site_id,
+            "name": text(row.name),
+            **_place_columns(places, place_id),
+            **_years(
+                [(text(r.date), None) for r in reports]
+                + [(text(d.start), text(d.end)) for d in detentions]
+            ),
+            "sources": [_source(row, "public")]
+            + [_source(r, reporter_sensitivity(r)) for r in reports]
+            + [_source(d, detention_sensitivity(d)) for d in detentions],
+            "sensitivity": "public",
+            "kind": text(row.kind),
+            "description": text(row.description),
+            "place": text(place_rows[place_id].name),
+            "population_reports": population,
+            "max_population": max(counts) if counts else None,
+            "_search": fold(row.name, place_rows[place_id].name),
+        }
+        feature["candidate_facilities"] = _candidates(feature, facility_rows)
+        sites[site_id] = feature
+        site_rows.append(feature)
+        site_points.append(_point(places, place_id))
+    site_point_by_id = dict(zip(sites, site_points, strict=True))
+
+    # --- reports -------------------------------------------------------------------------
+    report_rows: list[dict[str, Any]] = []
+    report_points: list[Point] = []
+    for row in records.population_reports.itertuples(index=False):
+        site = sites[str(row.site_id)]
+        level = reporter_sensitivity(row)
+        reporter = people.get(text(row.reported_by) or "", {}).get("name")
+        report_rows.append(
+            {
+                "layer": "report",
+                "id": str(row.id),
+                "name": site["name"],
+                **{key: site[key] for key in _DISTRICT_KEYS},
+                **_years([(text(row.date), None)]),
+                "sources": [_source(row, level)],
+                "sensitivity": level,
+                "site_id": str(row.site_id),
+                "count": None if pd.isna(row.count) else int(row.count),
+                "qualifier": text(row.qualifier),
+                "date": text(row.date),
+                "reported_by": text(row.reported_by),
+                "reporter": reporter,
+                "breakdown": text(row.breakdown),
+                "_search": fold(site["name"], site["place"], reporter),
+            }
+        )
+        report_points.append(site_point_by_id[str(row.site_id)])
+
+    # --- witnesses and links -------------------------------------------------------------
+    witness_rows: list[dict[str, Any]] = []
+    witness_points: list[Point] = []
+    link_rows: list[dict[str, Any]] = []
+    link_points: list[LineString] = []
+    without_origin = 0
+    for person_id, person in people.items():
+        origin_id = person["origin"]
+        if origin_id is None:
+            without_origin += 1
+            continue
+        row = person["row"]
+        level = str(person["sensitivity"])
+        origin_columns = _place_columns(places, origin_id)
+        origin_point = _point(places, origin_id)
+        snapped = _snap_point(origin_columns["district_id"], origin_columns["prefecture_id"])
+        detentions = sorted(detentions_by_person.get(person_id, []), key=lambda r: str(r.id))
+        held: dict[str, list[Any]] = defaultdict(list)
+        for d in detentions:
+            target = text(d.site_id) or text(d.place_id)
+            if target is not None:
+                held[target].append(d)
+        detained_at = [t for t in held if t in sites]
+        witness_rows.append(
+            {
+                "layer": "witness",
+                "id": f"{person_id}-origin",
+                "name": person["name"],
+                **origin_columns,
+                **_years([(text(d.start), text(d.end)) for d in detentions]),
+                "sources": [_source(row, level), _source(place_rows[origin_id], level)]
+                + [_source(d, detention_sensitivity(d)) for d in detentions],
+                "sensitivity": level,
+                "person_id": person_id,
+                "role": person["role"],
+                "aliases": list(person["aliases"]),
+                "origin": text(place_rows[origin_id].name),
+                "detained_at": detained_at,
+                "_search": fold(person["name"], person["aliases"]),
+                "_detained_at_sensitivity": [
+                    most_sensitive(detention_sensitivity(d) for d in held[t])
+                    for t in detained_at
+                ],
+                "_snapped": snapped,
+            }
+        )
+        witness_points.append(origin_point)
+        for target, rows_held in held.items():
+            if target in sites:
+                site = sites[target]
+                end_point = site_point_by_id[target]
+                site_id, place_id, target_name = target, None, site["name"]
+                target_columns = {key: site[key] for key in _DISTRICT_KEYS}
+            else:
+                end_point = _point(places, target)
+                site_id, place_id = None, target
+                target_name = text(place_rows[target].name)
+                target_columns = _place_columns(places, target)
+            link_rows.append(
+                {
+                    "layer": "link",
+                    "id": f"{person_id}->{target}",
+                    "name": f"{person['name']} \u2192 {target_name}",
+                    **target_columns,
+                    **_years([(text(d.start), text(d.end)) for d in rows_held]),
+                    "sources": [_source(d, detention_sensitivity(d)) for d in rows_held],
+                    "sensitivity": most_sensitive(
+                        [level, *(detention_sensitivity(d) for d in rows_held)]
+                    ),
+                    "person_id": person_id,
+                    "site_id": site_id,
+                    "place_id": place_id,
+                    "origin_district_id": origin_columns["district_id"],
+                    "origin_prefecture_id": origin_columns["prefecture_id"],
+                    "_search": fold(person["name"], person["aliases"], target_name),
+                    "_snapped": None if snapped is None else LineString([snapped, end_point]),
+                }
+            )
+            link_points.append(LineString([origin_point, end_point]))
+    if without_origin:
+        logger.info("%d people have no origin place and no witness point", without_origin)
+
+    # --- events --------------------------------------------------------------------------
+    event_rows: list[dict[str, Any]] = []
+    event_points: list[Point] = []
+    unplaced = 0
+    for row in records.events.itertuples(index=False):
+        place_id = text(row.place_id)
+        if place_id is None:
+            unplaced += 1
+            continue
+        person = people.get(text(row.person_id) or "")
+        level = most_sensitive(
+            [text(row.sensitivity), None if person is None else person["sensitivity"]]
+        )
+        kind = text(row.kind) or "event"
+        place_name = text(place_rows[place_id].name)
+        event_rows.append(
+            {
+                "layer": "event",
+                "id": str(row.id),
+                "name": f"{kind.replace('_', ' ')}, {place_name}",
+                **_place_columns(places, place_id),
+                **_years([(text(row.date), None)]),
+                "sources": [_source(row, level)],
+                "sensitivity": level,
+                "kind": kind,
+                "date": text(row.date),
+                "person_id": text(row.person_id),
+                "description": text(row.description),
+                "_search": fold(
+                    kind, place_name, None if person is None else person["name"],
+                    None if person is None else person["aliases"],
+                ),
+            }
+        )
+        event_points.append(_point(places, place_id))
+    if unplaced:
+        logger.info("%d events have no place and are not drawn", unplaced)
+
+    layers = Layers(
+        sites=make_frame("sites", site_rows, site_points),
+        reports=make_frame("reports", report_rows, report_points),
+        witnesses=make_frame("witnesses", witness_rows, witness_points),
+        links=make_frame("links", link_rows, link_points),
+        facilities=make_frame("facilities", facility_rows, facility_points),
+        events=make_frame("events", event_rows, event_points),
+    )
+    logger.debug("built layers %s", layers.counts())
+    return layers
+
