@@ -1,0 +1,348 @@
+"""The checks Frictionless cannot express: dates, list cells, cross-row rules, places, people.
+
+Each check takes the raw tables (:class:`layers._tables.RawTable`) and returns Problems; none
+raises on bad data. Cells Frictionless already rejects (wrong type, missing required value) are
+skipped here so that one defect gives one problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+import edtf
+
+from geo._errors import GeoError
+from geo.coords import validate_lonlat
+from layers._names import DEFAULT_THRESHOLD, find_similar_names
+from layers._problem import Problem
+from layers._tables import RawRow, RawTable
+from layers.records import LIST_SEPARATOR, split_list
+
+__all__ = [
+    "Geocoder",
+    "check_breakdowns",
+    "check_dates",
+    "check_detention_targets",
+    "check_list_cells",
+    "check_people",
+    "check_places",
+    "edtf_bounds",
+]
+
+logger = logging.getLogger(__name__)
+
+_BREAKDOWN_PART = re.compile(r"[^:|]*[^:|\s][^:|]*:[0-9]+\+?")
+_DAY = re.compile(r"(?<![0-9])(-?[0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
+
+
+class Geocoder(Protocol):
+    """What the place check needs: ``geo.geocode``'s signature."""
+
+    def __call__(self, name: str, *, country: str | None = None) -> Any:
+        """Return a ``geo.Place`` for ``name`` or raise ``geo.PlaceNotFound``."""
+        ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_date(value: object) -> dt.date | None:
+    """Turn an edtf bound (``time.struct_time`` or +-inf) into a date; ``None`` if open."""
+    if isinstance(value, time.struct_time):
+        return dt.date(value.tm_year, value.tm_mon, value.tm_mday)
+    if isinstance(value, float) and math.isinf(value):
+        return None
+    msg = f"unexpected EDTF bound {value!r}"
+    raise ValueError(msg)
+
+
+def edtf_bounds(text: str) -> tuple[dt.date | None, dt.date | None]:
+    """Parse an EDTF string and return its earliest and latest possible days.
+
+    Parameters
+    ----------
+    text : str
+        An EDTF date, interval, season or set (``"2018-21"``, ``"2017-10~/2018-03"``).
+
+    Returns
+    -------
+    tuple
+        ``(lower, upper)``; ``None`` for an open or unknown end.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not EDTF, names a day that does not exist (``2018-02-30``, and
+        ``2018-02-29``, which the edtf library lets through) or ends before it starts.
+    """
+    for year, month, day in _DAY.findall(text):
+        try:
+            dt.date(int(year), int(month), int(day))
+        except ValueError:
+            msg = f"{text!r} names a day that does not exist ({year}-{month}-{day})"
+            raise ValueError(msg) from None
+    try:
+        parsed = edtf.parse_edtf(text)
+        lower, upper = _as_date(parsed.lower_strict()), _as_date(parsed.upper_strict())
+    except (edtf.EDTFParseException, ValueError, TypeError, OverflowError) as exc:
+        msg = f"{text!r} is not a valid EDTF date ({exc})"
+        raise ValueError(msg) from None
+    if lower is not None and upper is not None and lower > upper:
+        msg = f"{text!r} ends before it starts ({lower} > {upper})"
+        raise ValueError(msg)
+    return lower, upper
+
+
+def check_dates(tables: dict[str, RawTable]) -> list[Problem]:
+    """Check every field marked ``"x-edtf": true`` and that detentions start before they end."""
+    problems: list[Problem] = []
+    for table in tables.values():
+        edtf_fields = [f["name"] for f in table.fields() if f.get("x-edtf")]
+        for row in table:
+            bounds: dict[str, tuple[dt.date | None, dt.date | None]] = {}
+            for name in edtf_fields:
+                value = row.get(name)
+                if not value:
+                    continue
+                try:
+                    bounds[name] = edtf_bounds(value)
+                except ValueError as exc:
+                    problems.append(Problem(table.file, row.line, name, str(exc)))
+            if table.name == "detentions" and "start" in bounds and "end" in bounds:
+                start, end = bounds["start"][0], bounds["end"][1]
+                if start is not None and end is not None and start > end:
+                    msg = (
+                        f"end {row.get('end')!r} is before start {row.get('start')!r} "
+                        f"({end} < {start})"
+                    )
+                    problems.append(Problem(table.file, row.line, "end", msg))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells and cross-row rules
+# ---------------------------------------------------------------------------------------------
+
+
+def check_list_cells(tables: dict[str, RawTable]) -> list[Problem]:
+    """Check every field marked ``"x-list": true``: no empty or repeated parts."""
+    problems: list[Problem] = []
+    for table in tables.values():
+        list_fields = [f["name"] for f in table.fields() if f.get("x-list")]
+        for row in table:
+            for name in list_fields:
+                value = row.get(name)
+                if not value:
+                    continue
+                parts = [part.strip() for part in value.split(LIST_SEPARATOR)]
+                if any(not part for part in parts):
+                    msg = f"{value!r} has an empty part (stray {LIST_SEPARATOR!r})"
+                    problems.append(Problem(table.file, row.line, name, msg))
+                repeated = sorted({part for part in parts if part and parts.count(part) > 1})
+                if repeated:
+                    msg = f"{value!r} repeats {', '.join(map(repr, repeated))}"
+                    problems.append(Problem(table.file, row.line, name, msg))
+    return problems
+
+
+def check_breakdowns(tables: dict[str, RawTable]) -> list[Problem]:
+    """Check ``population_reports.breakdown`` parts are ``group:count`` or ``group:count+``."""
+    problems: list[Problem] = []
+    table = tables.get("population_reports")
+    if table is None:
+        return problems
+    for row in table:
+        for part in split_list(row.get("breakdown")):
+            if not _BREAKDOWN_PART.fullmatch(part):
+                msg = (
+                    f"breakdown part {part!r} is not 'group:count' "
+                    "(e.g. 'Kazakh:3000+|Uyghur:2000')"
+                )
+                problems.append(Problem(table.file, row.line, "breakdown", msg))
+    return problems
+
+
+def check_detention_targets(tables: dict[str, RawTable]) -> list[Problem]:
+    """Check every detention names a site or a place."""
+    problems: list[Problem] = []
+    table = tables.get("detentions")
+    if table is None:
+        return problems
+    for row in table:
+        if not row.get("site_id") and not row.get("place_id"):
+            msg = f"detention {row.get('id')!r} has neither site_id nor place_id"
+            problems.append(Problem(table.file, row.line, "site_id", msg))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Places
+# ---------------------------------------------------------------------------------------------
+
+
+def _float_or_none(text: str) -> float | None:
+    """Return ``text`` as a float, or ``None`` when empty or not a number (Frictionless says)."""
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def check_places(tables: dict[str, RawTable], geocoder: Geocoder | None) -> list[Problem]:
+    """Check override coordinates and that every other place geocodes in its country.
+
+    Parameters
+    ----------
+    tables : dict of str to RawTable
+        The package; only ``places`` is read.
+    geocoder : Geocoder or None
+        ``geo.geocode`` or a stand-in; ``None`` reports one problem for the whole table.
+    """
+    problems: list[Problem] = []
+    table = tables.get("places")
+    if table is None:
+        return problems
+    for row in table:
+        lon_text, lat_text, precision = row.get("lon"), row.get("lat"), row.get("precision")
+        if lon_text or lat_text:
+            problems.extend(_check_override(table.file, row, lon_text, lat_text, precision))
+            continue
+        if precision:
+            msg = f"precision {precision!r} is given without lon/lat (it only qualifies them)"
+            problems.append(Problem(table.file, row.line, "precision", msg))
+        if geocoder is None:
+            continue
+        problems.extend(_check_geocodes(table.file, row, geocoder))
+    return problems
+
+
+def _check_override(
+    file: str, row: RawRow, lon_text: str, lat_text: str, precision: str
+) -> list[Problem]:
+    """Check a place's own coordinates: both given, valid, with a precision."""
+    problems = []
+    if not lon_text or not lat_text:
+        missing = "lon" if not lon_text else "lat"
+        msg = f"{missing} is empty while {'lat' if missing == 'lon' else 'lon'} is given"
+        problems.append(Problem(file, row.line, missing, msg))
+    else:
+        lon, lat = _float_or_none(lon_text), _float_or_none(lat_text)
+        if lon is not None and lat is not None:
+            try:
+                validate_lonlat(lon, lat)
+            except GeoError as exc:
+                problems.append(Problem(file, row.line, "lon", str(exc)))
+    if not precision:
+        msg = "precision is required when lon/lat are given"
+        problems.append(Problem(file, row.line, "precision", msg))
+    return problems
+
+
+def _check_geocodes(file: str, row: RawRow, geocoder: Geocoder) -> list[Problem]:
+    """Geocode a place without override and compare the country."""
+    query = row.get("geocode_query") or row.get("name")
+    field = "geocode_query" if row.get("geocode_query") else "name"
+    if not query:
+        return []
+    country = row.get("country")
+    hint = country if country and country != "OTHER" else None
+    try:
+        place = geocoder(query, country=hint)
+    except GeoError as exc:
+        return [Problem(file, row.line, field, f"{query!r} does not geocode: {exc}")]
+    found = getattr(place, "country", None)
+    if hint and found and found != hint:
+        msg = (
+            f"{query!r} geocodes to {getattr(place, 'name', '?')!r} in {found!r}, "
+            f"not in {hint!r}; set geocode_query or lon/lat"
+        )
+        return [Problem(file, row.line, field, msg)]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# People
+# ---------------------------------------------------------------------------------------------
+
+
+def check_people(
+    tables: dict[str, RawTable], *, threshold: float = DEFAULT_THRESHOLD
+) -> list[Problem]:
+    """Flag people who look like one person under two spellings, and bad ``distinct_from``.
+
+    A pair is silenced only when each lists the other in ``distinct_from``.
+    """
+    problems: list[Problem] = []
+    table = tables.get("people")
+    if table is None:
+        return problems
+    rows = [row for row in table if row.get("id")]
+    by_id = {row.get("id"): row for row in rows}
+    distinct = {row.get("id"): set(split_list(row.get("distinct_from"))) for row in rows}
+    for row in rows:
+        for other in sorted(distinct[row.get("id")]):
+            if other == row.get("id"):
+                msg = f"{other!r} lists itself in distinct_from"
+                problems.append(Problem(table.file, row.line, "distinct_from", msg))
+            elif other not in by_id:
+                msg = f"{other!r} is not a people.id"
+                problems.append(Problem(table.file, row.line, "distinct_from", msg))
+    spellings = [(row.get("id"), _spellings(row)) for row in rows]
+    for match in find_similar_names(spellings, threshold=threshold):
+        first, second = by_id[match.first_id], by_id[match.second_id]
+        a_lists_b = match.second_id in distinct[match.first_id]
+        b_lists_a = match.first_id in distinct[match.second_id]
+        if a_lists_b and b_lists_a:
+            continue
+        field = "name" if match.second_spelling == second.get("name") else "aliases"
+        how = "the same name" if match.score >= 100 else f"similar (score {match.score:.0f})"
+        msg = (
+            f"{match.second_id} {match.second_spelling!r} and {match.first_id} "
+            f"{match.first_spelling!r} (line {first.line}) are {how} after normalisation: "
+            "merge them, or if the source shows two people, list each id in the other's "
+            "distinct_from"
+        )
+        if a_lists_b or b_lists_a:
+            lister, listed = (
+                (match.first_id, match.second_id) if a_lists_b else
+                (match.second_id, match.first_id)
+            )
+            msg += f" (only {lister} lists {listed}; list it both ways)"
+        problems.append(Problem(table.file, second.line, field, msg))
+    return problems
+
+
+def _spellings(row: RawRow) -> list[str]:
+    """Return a person's name followed by their aliases."""
+    return [row.get("name"), *split_list(row.get("aliases"))]
+
+
+def run_all(
+    tables: dict[str, RawTable],
+    geocoder: Geocoder | None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[Problem]:
+    """Run every check of this module in a fixed order."""
+    checks: Iterable[Callable[[], list[Problem]]] = (
+        lambda: check_dates(tables),
+        lambda: check_list_cells(tables),
+        lambda: check_breakdowns(tables),
+        lambda: check_detention_targets(tables),
+        lambda: check_places(tables, geocoder),
+        lambda: check_people(tables, threshold=threshold),
+    )
+    problems: list[Problem] = []
+    for check in checks:
+        problems.extend(check())
+    return problems
