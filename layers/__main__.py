@@ -13,6 +13,7 @@ import sys
 _SUBCOMMANDS = {
     "validate": ("layers.validate", "Check the data package, quotes, dates, places and people."),
     "export": ("layers.export", "Write the filtered layers as GeoJSON, GeoPackage or KML."),
+    "import": ("layers.importer", "Import a CSV, TSV, GeoJSON, GeoPackage or KML list safely."),
 }
 
 
