@@ -1,0 +1,196 @@
+"""Text encoding of imported files: detect it, decode without silent replacement.
+
+UTF-8 is tried first (the whole file, streamed). A file that is mostly valid UTF-8 with a few
+bad bytes stays UTF-8 and the bad bytes are reported; anything else goes to charset-normalizer,
+limited to the encodings researchers' files really come in (Windows and DOS code pages, Cyrillic,
+Chinese). Decoding uses ``errors="surrogateescape"``: an undecodable byte becomes a lone
+surrogate (U+DC80..U+DCFF) that :func:`undecodable_bytes` finds, so the importer can reject the
+row that holds it, naming the byte, instead of replacing it with ``?`` or U+FFFD.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import charset_normalizer
+
+__all__ = [
+    "CANDIDATE_ENCODINGS",
+    "EncodingError",
+    "EncodingGuess",
+    "detect_encoding",
+    "open_text",
+    "undecodable_bytes",
+]
+
+logger = logging.getLogger(__name__)
+
+CANDIDATE_ENCODINGS = (
+    "cp1252",
+    "latin_1",
+    "cp437",
+    "cp850",
+    "cp1251",
+    "koi8_r",
+    "gb18030",
+    "big5",
+)
+"""Encodings charset-normalizer may choose among when a file is not UTF-8."""
+
+_CHUNK = 1 << 20
+_SAMPLE = 4 << 20
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+class EncodingError(ValueError):
+    """The encoding of a file cannot be told, or the one given is unknown.
+
+    Parameters
+    ----------
+    message : str
+        The full message, naming the file.
+    path : str
+        The file.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class EncodingGuess:
+    """How a file will be decoded.
+
+    Attributes
+    ----------
+    encoding : str
+        A Python codec name.
+    method : str
+        ``"given"`` (mapping or command line), ``"bom"``, ``"utf-8"`` or
+        ``"charset-normalizer"``.
+    undecodable : int
+        Bytes that cannot be decoded with ``encoding`` (counted while detecting UTF-8; 0 when
+        another method chose the encoding and the count is made while reading).
+    """
+
+    encoding: str
+    method: str
+    undecodable: int = 0
+
+    def describe(self) -> str:
+        """Return a one-line description for the import report."""
+        text = f"{self.encoding} ({self.method})"
+        if self.undecodable:
+            text += f", {self.undecodable} undecodable byte(s)"
+        return text
+
+
+def _utf8_scan(path: Path) -> tuple[int, int]:
+    """Return (undecodable bytes, valid non-ASCII characters) of ``path`` read as UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    bad = good = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            text = decoder.decode(chunk)
+            if text.isascii():
+                continue
+            n_bad = len(_SURROGATE.findall(text))
+            bad += n_bad
+            good += sum(1 for ch in text if ord(ch) > 127) - n_bad
+        text = decoder.decode(b"", final=True)
+        n_bad = len(_SURROGATE.findall(text))
+        bad += n_bad
+        good += sum(1 for ch in text if ord(ch) > 127) - n_bad
+    return bad, good
+
+
+def detect_encoding(path: str | os.PathLike[str], *, given: str | None = None) -> EncodingGuess:
+    """Tell how to decode ``path``.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    given : str, optional
+        An encoding named by the user (mapping file or ``--encoding``); checked to be a known
+        codec and used as is.
+
+    Returns
+    -------
+    EncodingGuess
+
+    Raises
+    ------
+    EncodingError
+        If ``given`` is not a codec Python knows, or no candidate encoding fits the bytes.
+    """
+    file = Path(path)
+    if given:
+        try:
+            name = codecs.lookup(given).name
+        except LookupError:
+            msg = f"{str(file)!r}: unknown encoding {given!r}"
+            raise EncodingError(msg, path=str(file)) from None
+        return EncodingGuess(name, "given")
+    with file.open("rb") as handle:
+        head = handle.read(4)
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return EncodingGuess(name, "bom")
+    bad, good = _utf8_scan(file)
+    if bad == 0:
+        return EncodingGuess("utf-8", "utf-8")
+    if good > 0 and bad <= good:
+        # Real UTF-8 text (it has valid multi-byte characters) with a few broken bytes: keep
+        # UTF-8 and report the bytes rather than misreading every accented letter.
+        logger.info("%s: UTF-8 with %d undecodable byte(s)", file, bad)
+        return EncodingGuess("utf-8", "utf-8", bad)
+    with file.open("rb") as handle:
+        sample = handle.read(_SAMPLE)
+    best = charset_normalizer.from_bytes(sample, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
+    if best is None:
+        msg = (
+            f"{str(file)!r}: not UTF-8 ({bad} undecodable byte(s)) and no known encoding fits; "
+            "name it with --encoding or the mapping's 'encoding'"
+        )
+        raise EncodingError(msg, path=str(file))
+    name = codecs.lookup(best.encoding).name
+    logger.info("%s: charset-normalizer chose %s", file, name)
+    return EncodingGuess(name, "charset-normalizer")
+
+
+def open_text(path: str | os.PathLike[str], encoding: str) -> TextIO:
+    """Open ``path`` for streaming text reading; undecodable bytes become lone surrogates.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    encoding : str
+        A codec name, as :func:`detect_encoding` returns.
+
+    Returns
+    -------
+    TextIO
+        A text stream opened with ``newline=""`` (what :mod:`csv` needs).
+    """
+    return Path(path).open(encoding=encoding, errors="surrogateescape", newline="")
+
+
+def undecodable_bytes(text: str) -> list[int]:
+    """Return the raw byte values hidden in ``text`` by ``surrogateescape`` decoding."""
+    return [ord(ch) - 0xDC00 for ch in _SURROGATE.findall(text)]
