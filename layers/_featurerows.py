@@ -67,7 +67,7 @@ def make_frame(
     for column in _INT_COLUMNS:
         if column in data.columns:
             data[column] = pd.array(
-                [None if v is None or v is pd.NA else int(v) for v in data[column]],
+                [None if pd.isna(v) else int(v) for v in data[column]],
                 dtype="Int64",
             )
     for column in data.columns:

@@ -89,7 +89,7 @@ LAYER_PROPERTIES: dict[str, tuple[str, ...]] = {
 INTERNAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "sites": ("_search",),
     "reports": ("_search",),
-    "witnesses": ("_search", "_detained_at_sensitivity", "_snapped"),
+    "witnesses": ("_search", "_detained_at_sensitivity", "_snapped", "_snapped_precision"),
     "links": ("_search", "_snapped"),
     "facilities": ("_search",),
     "events": ("_search",),

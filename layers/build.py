@@ -6,7 +6,8 @@ and returns a frozen :class:`~layers._layerset.Layers`; the app caches the resul
 
 Sensitivity travels with the data: every feature has the most restrictive ``sensitivity`` of
 the rows it is about, and every entry of ``sources`` / ``population_reports`` keeps its own
-(``"sensitivity"`` key, stripped on export) so a public export can drop or redact it.
+(``"_sensitivity"`` key; keys starting with ``_`` are internal and never exported) so a public
+export can drop or redact it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from shapely.geometry import LineString, Point
 import geo
 from layers._featurerows import fold, make_frame, most_sensitive, text
 from layers._layerset import Layers
-from layers._placepoints import district_names, resolve_places
+from layers._placepoints import AREA_PRECISIONS, district_names, resolve_places
 from layers._years import span_years, year_bounds
 from layers.records import split_list
 
@@ -36,12 +37,25 @@ logger = logging.getLogger(__name__)
 #: Used when :mod:`layers.facilities` is not importable; same text as its ``ATTRIBUTION``.
 FACILITY_ATTRIBUTION = "BuzzFeed News (Rajagopalan, Killing, Buschek), CC BY 4.0"
 
+_FINE_PRECISIONS = frozenset({"exact", "settlement", "county"})
 _DISTRICT_KEYS = ("precision", "district", "district_id", "prefecture", "prefecture_id", "country")
 
 
-def _source(row: Any, sensitivity: str) -> dict[str, Any]:
-    """Return the ``sources`` entry of a table row."""
-    return {"source": text(row.source_id), "quote": text(row.quote), "sensitivity": sensitivity}
+def _source(
+    row: Any, sensitivity: str, dates: tuple[str | None, str | None] | None = None
+) -> dict[str, Any]:
+    """Return the ``sources`` entry of a table row.
+
+    Besides ``source`` and ``quote`` the entry keeps two internal keys the exporter strips:
+    ``_sensitivity`` of the row and ``_years``, the ``(first, last)`` years the row dates (None
+    when the row dates nothing), so a public export can drop a private row's years too.
+    """
+    return {
+        "source": text(row.source_id),
+        "quote": text(row.quote),
+        "_sensitivity": sensitivity,
+        "_years": None if dates is None else span_years([dates]),
+    }
 
 
 def _place_columns(places: pd.DataFrame, place_id: str | None) -> dict[str, Any]:
@@ -54,8 +68,15 @@ def _place_columns(places: pd.DataFrame, place_id: str | None) -> dict[str, Any]
 
 def _point(places: pd.DataFrame, place_id: str) -> Point:
     """Return the resolved point of a place."""
-    place = places.loc[place_id]
-    return Point(float(place["lon"]), float(place["lat"]))
+    lon: Any = places.at[place_id, "lon"]
+    lat: Any = places.at[place_id, "lat"]
+    return Point(float(lon), float(lat))
+
+
+def _count(report: Any) -> int | None:
+    """Return a population report's ``count`` (a namedtuple field shadowing tuple.count)."""
+    value: Any = getattr(report, "count")  # noqa: B009
+    return None if pd.isna(value) else int(value)
 
 
 def _years(pairs: list[tuple[str | None, str | None]]) -> dict[str, int | None]:
@@ -64,13 +85,25 @@ def _years(pairs: list[tuple[str | None, str | None]]) -> dict[str, int | None]:
     return {"year_start": start, "year_end": end}
 
 
-def _snap_point(district_id: str | None, prefecture_id: str | None) -> Point | None:
-    """Return the label point of the district (else the prefecture), or None outside both."""
+def _dates(detention: Any) -> tuple[str | None, str | None]:
+    """Return the ``(start, end)`` EDTF cells of a detention row."""
+    return text(detention.start), text(detention.end)
+
+
+def _snap_point(
+    district_id: str | None, prefecture_id: str | None, precision: str | None
+) -> tuple[Point | None, str | None]:
+    """Return the label point of the district (else the prefecture) and its precision.
+
+    ``(None, None)`` outside every district. A place already at district precision or coarser
+    keeps its own precision (its point is already a label point).
+    """
     for candidate in (district_id, prefecture_id):
         if candidate:
             district = geo.get_district(candidate)
-            return Point(district.label_lon, district.label_lat)
-    return None
+            level = precision if precision in AREA_PRECISIONS else district.level
+            return Point(district.label_lon, district.label_lat), level
+    return None, None
 
 
 def _facility_attribution() -> str:
@@ -120,7 +153,7 @@ def _facilities_frame(
             {
                 "layer": "facility",
                 "id": facility_id,
-                "name": text(row.name),
+                "name": text(getattr(row, "label", None)) or text(row.name),
                 "precision": "exact",
                 "district": names.iloc[i],
                 "district_id": ids.iloc[i],
@@ -138,7 +171,7 @@ def _facilities_frame(
                 "shawn_zhang_no": text(getattr(row, "shawn_zhang_no", None)),
                 "etnam": text(getattr(row, "etnam", None)),
                 "town": text(getattr(row, "town", None)),
-                "attribution": attribution,
+                "attribution": text(getattr(row, "attribution", None)) or attribution,
                 "_search": fold(row.name, getattr(row, "town", None)),
             }
         )
@@ -147,17 +180,31 @@ def _facilities_frame(
 
 
 def _candidates(
-    site: dict[str, Any], facility_rows: list[dict[str, Any]]
-) -> list[str]:
-    """Return the ids of the facilities in the site's county (or prefecture, if that is all)."""
-    precision = site["precision"]
-    if precision in {"region", "country"} or precision is None:
-        return []
-    key = "prefecture_id" if precision == "prefecture" else "district_id"
-    wanted = site[key]
-    if wanted is None:
-        return []
-    return [f["facility_id"] for f in facility_rows if f[key] == wanted]
+    records: Records, facilities: FacilityLoad | None, sites: dict[str, dict[str, Any]]
+) -> dict[str, list[str]]:
+    """Return site id -> ids of the catalogued facilities in the same Chinese county.
+
+    Uses :func:`layers.facilities.site_candidates` with the counties this build already
+    computed: a site known only to a prefecture, region or country has no candidates.
+    """
+    if facilities is None or len(facilities.frame) == 0:
+        return {}
+    from layers.facilities import site_candidates
+
+    counties = {
+        site_id: (
+            site["district_id"]
+            if site["precision"] in _FINE_PRECISIONS
+            and str(site["district_id"] or "").startswith("CN-")
+            else None
+        )
+        for site_id, site in sites.items()
+    }
+    table = site_candidates(records, facilities, site_counties=counties)
+    found: dict[str, list[str]] = defaultdict(list)
+    for site_id, facility_id in zip(table["site_id"], table["facility_id"], strict=True):
+        found[str(site_id)].append(str(facility_id))
+    return found
 
 
 def build_layers(records: Records, facilities: FacilityLoad | None = None) -> Layers:
@@ -223,13 +270,13 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
         population = [
             {
                 "id": str(r.id),
-                "count": None if pd.isna(r.count) else int(r.count),
+                "count": _count(r),
                 "qualifier": text(r.qualifier),
                 "date": text(r.date),
                 "reported_by": text(r.reported_by),
                 "reporter": people.get(text(r.reported_by) or "", {}).get("name"),
                 "quote": text(r.quote),
-                "sensitivity": reporter_sensitivity(r),
+                "_sensitivity": reporter_sensitivity(r),
             }
             for r in reports
         ]
@@ -244,8 +291,8 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                 + [(text(d.start), text(d.end)) for d in detentions]
             ),
             "sources": [_source(row, "public")]
-            + [_source(r, reporter_sensitivity(r)) for r in reports]
-            + [_source(d, detention_sensitivity(d)) for d in detentions],
+            + [_source(r, reporter_sensitivity(r), (text(r.date), None)) for r in reports]
+            + [_source(d, detention_sensitivity(d), _dates(d)) for d in detentions],
             "sensitivity": "public",
             "kind": text(row.kind),
             "description": text(row.description),
@@ -254,11 +301,13 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
             "max_population": max(counts) if counts else None,
             "_search": fold(row.name, place_rows[place_id].name),
         }
-        feature["candidate_facilities"] = _candidates(feature, facility_rows)
         sites[site_id] = feature
         site_rows.append(feature)
         site_points.append(_point(places, place_id))
     site_point_by_id = dict(zip(sites, site_points, strict=True))
+    candidates = _candidates(records, facilities, sites)
+    for site_id, site in sites.items():
+        site["candidate_facilities"] = candidates.get(site_id, [])
 
     # --- reports -------------------------------------------------------------------------
     report_rows: list[dict[str, Any]] = []
@@ -274,10 +323,10 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                 "name": site["name"],
                 **{key: site[key] for key in _DISTRICT_KEYS},
                 **_years([(text(row.date), None)]),
-                "sources": [_source(row, level)],
+                "sources": [_source(row, level, (text(row.date), None))],
                 "sensitivity": level,
                 "site_id": str(row.site_id),
-                "count": None if pd.isna(row.count) else int(row.count),
+                "count": _count(row),
                 "qualifier": text(row.qualifier),
                 "date": text(row.date),
                 "reported_by": text(row.reported_by),
@@ -303,7 +352,11 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
         level = str(person["sensitivity"])
         origin_columns = _place_columns(places, origin_id)
         origin_point = _point(places, origin_id)
-        snapped = _snap_point(origin_columns["district_id"], origin_columns["prefecture_id"])
+        snapped, snapped_precision = _snap_point(
+            origin_columns["district_id"],
+            origin_columns["prefecture_id"],
+            origin_columns["precision"],
+        )
         detentions = sorted(detentions_by_person.get(person_id, []), key=lambda r: str(r.id))
         held: dict[str, list[Any]] = defaultdict(list)
         for d in detentions:
@@ -319,7 +372,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                 **origin_columns,
                 **_years([(text(d.start), text(d.end)) for d in detentions]),
                 "sources": [_source(row, level), _source(place_rows[origin_id], level)]
-                + [_source(d, detention_sensitivity(d)) for d in detentions],
+                + [_source(d, detention_sensitivity(d), _dates(d)) for d in detentions],
                 "sensitivity": level,
                 "person_id": person_id,
                 "role": person["role"],
@@ -332,18 +385,21 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                     for t in detained_at
                 ],
                 "_snapped": snapped,
+                "_snapped_precision": snapped_precision,
             }
         )
         witness_points.append(origin_point)
         for target, rows_held in held.items():
+            held_site: str | None
+            place_id_held: str | None
             if target in sites:
                 site = sites[target]
                 end_point = site_point_by_id[target]
-                site_id, place_id, target_name = target, None, site["name"]
+                held_site, place_id_held, target_name = target, None, site["name"]
                 target_columns = {key: site[key] for key in _DISTRICT_KEYS}
             else:
                 end_point = _point(places, target)
-                site_id, place_id = None, target
+                held_site, place_id_held = None, target
                 target_name = text(place_rows[target].name)
                 target_columns = _place_columns(places, target)
             link_rows.append(
@@ -353,13 +409,15 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                     "name": f"{person['name']} \u2192 {target_name}",
                     **target_columns,
                     **_years([(text(d.start), text(d.end)) for d in rows_held]),
-                    "sources": [_source(d, detention_sensitivity(d)) for d in rows_held],
+                    "sources": [
+                        _source(d, detention_sensitivity(d), _dates(d)) for d in rows_held
+                    ],
                     "sensitivity": most_sensitive(
                         [level, *(detention_sensitivity(d) for d in rows_held)]
                     ),
                     "person_id": person_id,
-                    "site_id": site_id,
-                    "place_id": place_id,
+                    "site_id": held_site,
+                    "place_id": place_id_held,
                     "origin_district_id": origin_columns["district_id"],
                     "origin_prefecture_id": origin_columns["prefecture_id"],
                     "_search": fold(person["name"], person["aliases"], target_name),
@@ -375,36 +433,36 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
     event_points: list[Point] = []
     unplaced = 0
     for row in records.events.itertuples(index=False):
-        place_id = text(row.place_id)
-        if place_id is None:
+        event_place = text(row.place_id)
+        if event_place is None:
             unplaced += 1
             continue
-        person = people.get(text(row.person_id) or "")
+        concerned = people.get(text(row.person_id) or "")
         level = most_sensitive(
-            [text(row.sensitivity), None if person is None else person["sensitivity"]]
+            [text(row.sensitivity), None if concerned is None else concerned["sensitivity"]]
         )
         kind = text(row.kind) or "event"
-        place_name = text(place_rows[place_id].name)
+        place_name = text(place_rows[event_place].name)
         event_rows.append(
             {
                 "layer": "event",
                 "id": str(row.id),
                 "name": f"{kind.replace('_', ' ')}, {place_name}",
-                **_place_columns(places, place_id),
+                **_place_columns(places, event_place),
                 **_years([(text(row.date), None)]),
-                "sources": [_source(row, level)],
+                "sources": [_source(row, level, (text(row.date), None))],
                 "sensitivity": level,
                 "kind": kind,
                 "date": text(row.date),
                 "person_id": text(row.person_id),
                 "description": text(row.description),
                 "_search": fold(
-                    kind, place_name, None if person is None else person["name"],
-                    None if person is None else person["aliases"],
+                    kind, place_name, None if concerned is None else concerned["name"],
+                    None if concerned is None else concerned["aliases"],
                 ),
             }
         )
-        event_points.append(_point(places, place_id))
+        event_points.append(_point(places, event_place))
     if unplaced:
         logger.info("%d events have no place and are not drawn", unplaced)
 
