@@ -237,7 +237,9 @@ def _check_override(
         problems.append(Problem(file, row.line, missing, msg))
     else:
         lon, lat = _float_or_none(lon_text), _float_or_none(lat_text)
-        if lon is not None and lat is not None:
+        # Out-of-range numbers are the schema's minimum/maximum, reported by Frictionless;
+        # validate_lonlat catches what a range cannot (NaN, infinities).
+        if lon is not None and lat is not None and not (abs(lon) > 180 or abs(lat) > 90):
             try:
                 validate_lonlat(lon, lat)
             except GeoError as exc:

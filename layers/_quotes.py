@@ -102,9 +102,22 @@ class SourceText:
                 continue
             alignment = fuzz.partial_ratio_alignment(needle, paragraph)
             if alignment is not None and alignment.score > best[2]:
-                excerpt = paragraph[alignment.dest_start : alignment.dest_end]
+                excerpt = _whole_words(paragraph, alignment.dest_start, alignment.dest_end)
                 best = (number, excerpt, float(alignment.score))
         return best
+
+
+def _whole_words(text: str, start: int, end: int) -> str:
+    """Return ``text[start:end]`` stripped, then widened to whole words."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return text[start:end].strip()
 
 
 def check_quotes(tables: dict[str, RawTable], source_dir: Path) -> list[Problem]:
