@@ -1,0 +1,149 @@
+"""Tests of ``layers.records``: typed tables from the data package, and list cells."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from layers.records import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_SOURCE_DIR,
+    TABLES,
+    Records,
+    RecordsError,
+    load_records,
+    source_dir,
+    split_list,
+)
+from tests.fixtures.make_bad_packages import PACKAGES
+
+GOOD = PACKAGES / "good"
+
+
+def _schema_fields(data_dir: Path) -> dict[str, list[dict[str, str]]]:
+    descriptor = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+    return {r["name"]: r["schema"]["fields"] for r in descriptor["resources"]}
+
+
+def test_tables_match_the_schema() -> None:
+    assert set(TABLES) == set(_schema_fields(DEFAULT_DATA_DIR))
+
+
+def test_load_columns_and_dtypes() -> None:
+    records = load_records(GOOD)
+    expected = {"string": "string", "integer": "Int64", "number": "Float64"}
+    for table, fields in _schema_fields(GOOD).items():
+        frame = records[table]
+        assert list(frame.columns) == [f["name"] for f in fields], table
+        for field in fields:
+            assert str(frame[field["name"]].dtype) == expected[field["type"]], (table, field)
+
+
+def test_load_values() -> None:
+    records = load_records(GOOD)
+    assert [name for name, _ in records.items()] == list(TABLES)
+    assert len(records.people) == 2
+    person = records.people.iloc[1]
+    assert person["name"] == "Nurlan"
+    assert person["aliases"] is pd.NA
+    report = records.population_reports.iloc[0]
+    assert report["count"] == 5700
+    place = records.places.set_index("id").loc["PL003"]
+    assert math.isclose(place["lon"], 87.5)
+    assert records.places.set_index("id").loc["PL001", "lon"] is pd.NA
+
+
+def test_unknown_table() -> None:
+    with pytest.raises(KeyError, match="'prisons'"):
+        load_records(GOOD)["prisons"]
+
+
+def test_multiline_cells_and_blank_lines(tmp_path: Path) -> None:
+    shutil.copytree(PACKAGES / "multiline_cell", tmp_path / "pkg")
+    people = tmp_path / "pkg" / "people.csv"
+    people.write_text(people.read_text(encoding="utf-8") + "\n\n", encoding="utf-8")
+    records = load_records(tmp_path / "pkg")
+    assert len(records.people) == 2
+    assert records.people.iloc[0]["note"] == "First line of a note.\nSecond line of the same note."
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    shutil.copytree(GOOD, tmp_path / "pkg")
+    (tmp_path / "pkg" / "sites.csv").unlink()
+    with pytest.raises(RecordsError, match=r"table 'sites': file .*sites.csv' does not exist"):
+        load_records(tmp_path / "pkg")
+
+
+def test_header_unlike_schema(tmp_path: Path) -> None:
+    shutil.copytree(GOOD, tmp_path / "pkg")
+    path = tmp_path / "pkg" / "sites.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("kind,", "type,", 1), "utf-8")
+    with pytest.raises(RecordsError, match=r"sites.csv:1: header .*'type'"):
+        load_records(tmp_path / "pkg")
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("not_an_integer", r"population_reports.csv:2:count: '5,700' is not a valid integer"),
+])
+def test_bad_cell_names_file_line_field_value(case: str, message: str) -> None:
+    with pytest.raises(RecordsError, match=message):
+        load_records(PACKAGES / case)
+
+
+def test_fractional_integer(tmp_path: Path) -> None:
+    shutil.copytree(GOOD, tmp_path / "pkg")
+    path = tmp_path / "pkg" / "population_reports.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",5700,", ",5700.5,"), "utf-8")
+    with pytest.raises(RecordsError, match=r"count: '5700.5' is not a valid integer"):
+        load_records(tmp_path / "pkg")
+
+
+def test_missing_descriptor(tmp_path: Path) -> None:
+    with pytest.raises(RecordsError, match="no data package descriptor"):
+        load_records(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("Sayragul|Sairagul", ["Sayragul", "Sairagul"]),
+        (" Sayragul | Sairagul ", ["Sayragul", "Sairagul"]),
+        ("P001", ["P001"]),
+        ("a||b|", ["a", "b"]),
+        ("", []),
+        (None, []),
+        (pd.NA, []),
+        (float("nan"), []),
+    ],
+)
+def test_split_list(cell: object, expected: list[str]) -> None:
+    assert split_list(cell) == expected
+
+
+def test_split_list_rejects_non_strings() -> None:
+    with pytest.raises(TypeError, match="12"):
+        split_list(12)
+
+
+def test_source_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("ATLAS_SOURCE_DIR", raising=False)
+    assert source_dir() == DEFAULT_SOURCE_DIR
+    assert DEFAULT_DATA_DIR.parent.parent / "shared" / "sources" == DEFAULT_SOURCE_DIR
+    monkeypatch.setenv("ATLAS_SOURCE_DIR", str(tmp_path))
+    assert source_dir() == tmp_path
+    assert source_dir(tmp_path / "cli") == tmp_path / "cli"
+
+
+def test_real_data_loads() -> None:
+    """The curated tables in data/ load with the schema's columns and dtypes."""
+    missing = [t for t in TABLES if not (DEFAULT_DATA_DIR / f"{t}.csv").exists()]
+    if missing:
+        pytest.fail(f"data/ lacks {missing}: the curated tables have not landed")
+    records = load_records()
+    assert isinstance(records, Records)
+    assert len(records.sources) >= 1
