@@ -1,1 +1,90 @@
-"""Offline multilingual geocoder and district boundaries for Xinjiang and Kazakhstan."""
+"""Offline multilingual geocoder and district boundaries for Xinjiang and Kazakhstan.
+
+The public API, re-exported here:
+
+- geocoding (:mod:`geo.geocode`): :func:`geocode`, :func:`geocode_many`, :func:`find_district`,
+  :class:`Place`, :class:`Candidate`;
+- districts (:mod:`geo.districts`): :class:`District`, :func:`district_at`,
+  :func:`prefecture_of`, :func:`load_districts`, :func:`get_district`, :func:`all_districts`;
+- coordinates (:mod:`geo.coords`): :func:`validate_lonlat`, :func:`validate_lonlat_arrays`,
+  :func:`to_folium`;
+- errors (:mod:`geo._errors`): :class:`GeoError`, :class:`PlaceNotFound`,
+  :class:`DistrictNotFound`, :class:`CoordinateError`, and :class:`DataFileError`
+  (:mod:`geo.gazetteer`).
+
+Names are imported on first use, so ``import geo`` stays cheap (geopandas loads only when a
+district function is first called).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from geo._errors import CoordinateError, DistrictNotFound, GeoError, PlaceNotFound
+from geo.coords import to_folium, validate_lonlat, validate_lonlat_arrays
+
+if TYPE_CHECKING:
+    from geo.districts import (
+        District,
+        all_districts,
+        district_at,
+        get_district,
+        load_districts,
+        prefecture_of,
+    )
+    from geo.gazetteer import DataFileError
+    from geo.geocode import Candidate, Place, find_district, geocode, geocode_many
+
+__all__ = [
+    "Candidate",
+    "CoordinateError",
+    "DataFileError",
+    "District",
+    "DistrictNotFound",
+    "GeoError",
+    "Place",
+    "PlaceNotFound",
+    "all_districts",
+    "district_at",
+    "find_district",
+    "geocode",
+    "geocode_many",
+    "get_district",
+    "load_districts",
+    "prefecture_of",
+    "to_folium",
+    "validate_lonlat",
+    "validate_lonlat_arrays",
+]
+
+_LAZY = {
+    "Candidate": "geo.geocode",
+    "Place": "geo.geocode",
+    "find_district": "geo.geocode",
+    "geocode": "geo.geocode",
+    "geocode_many": "geo.geocode",
+    "DataFileError": "geo.gazetteer",
+    "District": "geo.districts",
+    "all_districts": "geo.districts",
+    "district_at": "geo.districts",
+    "get_district": "geo.districts",
+    "load_districts": "geo.districts",
+    "prefecture_of": "geo.districts",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'geo' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """List the public names, loaded or not."""
+    return sorted(set(globals()) | set(__all__))

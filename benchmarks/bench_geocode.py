@@ -1,0 +1,101 @@
+"""Throughput of the geocoder and of the point-in-district lookup.
+
+Run ``python benchmarks/bench_geocode.py`` (or ``make bench``). Prints:
+
+- index build time (gazetteer + alias table + districts, first call);
+- names/s for batch geocoding of exact and alias hits (names taken from the shipped tables),
+  cold (first pass, nothing memoised) and warm (second pass);
+- names/s for a mixed batch: known names, transliteration variants (upper-cased, hyphenated,
+  suffixed), misspellings that reach the fuzzy stage and names that match nothing;
+- points/s for ``district_at`` at 100,000 random points in the Xinjiang/Kazakhstan box.
+
+The figures depend on the machine; nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from geo import district_at  # noqa: E402
+from geo.gazetteer import load_aliases, load_gazetteer  # noqa: E402
+from geo.geocode import GeocodeIndex, Place, default_index, geocode_many  # noqa: E402
+
+BOX = (46.0, 35.0, 97.0, 56.0)  # west, south, east, north: Kazakhstan and Xinjiang
+
+
+def _rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:,.0f}/s ({count:,} in {seconds:.3f} s)"
+
+
+def _known_names(rng: random.Random, count: int) -> list[str]:
+    names = [e.name for e in load_gazetteer()]
+    names += [a.alias for a in load_aliases()]
+    return [rng.choice(names) for _ in range(count)]
+
+
+def _mutate(name: str, rng: random.Random) -> str:
+    """Return a spelling variant: case, hyphen, suffix word, or one letter changed."""
+    choice = rng.randrange(4)
+    if choice == 0:
+        return name.upper()
+    if choice == 1:
+        return name.replace(" ", "-") + " district"
+    if choice == 2 and len(name) > 5:
+        i = rng.randrange(1, len(name) - 1)
+        return name[:i] + rng.choice("aeiouy") + name[i + 1 :]
+    return "".join(rng.choice("bcdfgklmnprstvz") for _ in range(8))  # matches nothing
+
+
+def main() -> None:
+    """Print the figures."""
+    rng = random.Random(20201103)
+    start = time.perf_counter()
+    index = default_index()
+    print(f"index build: {time.perf_counter() - start:.2f} s ({len(index.targets):,} places)")
+
+    known = _known_names(rng, 20_000)
+    start = time.perf_counter()
+    geocode_many(known)
+    print(f"exact+alias hits, cold: {_rate(len(known), time.perf_counter() - start)}")
+    start = time.perf_counter()
+    geocode_many(known)
+    print(f"exact+alias hits, warm: {_rate(len(known), time.perf_counter() - start)}")
+
+    fresh = GeocodeIndex.build(
+        load_gazetteer(), load_aliases(), index.districts.values(), district_at
+    )
+    mixed = [_mutate(n, rng) if rng.random() < 0.5 else n for n in _known_names(rng, 5_000)]
+    start = time.perf_counter()
+    results: list[Place | None] = []
+    for name in mixed:
+        try:
+            results.append(fresh.lookup(name))
+        except LookupError:
+            results.append(None)
+    elapsed = time.perf_counter() - start
+    stages: dict[str, int] = {}
+    for found in results:
+        key = "not found" if found is None else found.stage
+        stages[key] = stages.get(key, 0) + 1
+    print(f"mixed (incl. fuzzy and misses), cold: {_rate(len(mixed), elapsed)}; {stages}")
+
+    n = 100_000
+    lons = np.random.default_rng(1).uniform(BOX[0], BOX[2], n)
+    lats = np.random.default_rng(2).uniform(BOX[1], BOX[3], n)
+    district_at(lons[:10], lats[:10])  # load the polygons first
+    start = time.perf_counter()
+    ids = district_at(lons, lats)
+    elapsed = time.perf_counter() - start
+    inside = sum(1 for i in ids if i is not None)
+    print(f"district_at: {_rate(n, elapsed)}; {inside:,} points inside a district")
+
+
+if __name__ == "__main__":
+    main()

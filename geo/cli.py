@@ -1,0 +1,203 @@
+"""Command line of the geo package (``python -m geo``).
+
+::
+
+    python -m geo geocode NAME [--country CC]        one JSON object; no match: exit 1
+    python -m geo geocode --file NAMES.txt [--country CC]
+                                                     one JSON line per input line, exit 0
+    python -m geo district LON LAT                   the district dict, or null
+    python -m geo district --file POINTS.csv         header lon,lat; one JSON line per row
+
+Exit status: 0 success, 1 a single name matched nothing, 2 bad input (missing or unreadable
+file, malformed row, coordinate out of range or not a number, bad country code, broken data
+file). Messages go to stderr; JSON (UTF-8, not ASCII-escaped) to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from geo._errors import CoordinateError, GeoError, PlaceNotFound
+from geo.coords import validate_lonlat
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1
+EXIT_BAD_INPUT = 2
+
+
+class InputError(GeoError, ValueError):
+    """A command-line input file or argument is unusable; the message names file, row, value."""
+
+
+def _dump(obj: object, out: TextIO) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _read_lines(path: Path) -> list[str]:
+    """Return the lines of a UTF-8 text file without line ends."""
+    if not path.is_file():
+        msg = f"{path}: no such file"
+        raise InputError(msg)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        msg = f"{path}: line {line} is not UTF-8 (byte {raw[exc.start]:#04x})"
+        raise InputError(msg) from None
+    return text.splitlines()
+
+
+def _geocode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from geo.geocode import _check_country, default_index, geocode
+
+    _check_country(args.country)  # a bad code fails before any output
+    if args.file is not None:
+        names = _read_lines(Path(args.file))
+        default_index()  # build once before the loop; errors in the data surface here
+        for name in names:
+            query = name.strip()
+            if not query:
+                _dump({"query": name, "error": "empty name"}, out)
+                continue
+            try:
+                _dump(geocode(query, country=args.country).to_dict(), out)
+            except PlaceNotFound as exc:
+                _dump({"query": query, "error": str(exc)}, out)
+        return EXIT_OK
+    try:
+        place = geocode(args.name, country=args.country)
+    except PlaceNotFound as exc:
+        err.write(f"error: {exc}\n")
+        _dump({"query": args.name, "error": str(exc)}, out)
+        return EXIT_NOT_FOUND
+    _dump(place.to_dict(), out)
+    return EXIT_OK
+
+
+def _read_points(path: Path) -> tuple[list[float], list[float]]:
+    """Read and validate a ``lon,lat`` CSV; the first bad row stops it with a message."""
+    lines = _read_lines(path)
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header is None:
+        msg = f"{path}: empty file, expected a header 'lon,lat'"
+        raise InputError(msg)
+    names = [h.strip().lower() for h in header]
+    if "lon" not in names or "lat" not in names:
+        msg = f"{path}: line 1: header {','.join(header)!r} lacks 'lon' and 'lat'"
+        raise InputError(msg)
+    ilon, ilat = names.index("lon"), names.index("lat")
+    lons: list[float] = []
+    lats: list[float] = []
+    for line_number, row in enumerate(reader, start=2):
+        if len(row) != len(header):
+            msg = (
+                f"{path}: line {line_number}: {len(row)} field(s) where the header has "
+                f"{len(header)}: {','.join(row)!r}"
+            )
+            raise InputError(msg)
+        try:
+            lon, lat = validate_lonlat(row[ilon].strip(), row[ilat].strip())
+        except CoordinateError as exc:
+            field = "lon" if str(exc).startswith("longitude") else "lat"
+            msg = f"{path}: line {line_number}, field {field!r}: {exc}"
+            raise InputError(msg) from None
+        lons.append(lon)
+        lats.append(lat)
+    return lons, lats
+
+
+def _district(args: argparse.Namespace, out: TextIO) -> int:
+    from geo.districts import district_at, get_district
+
+    if args.file is not None:
+        lons, lats = _read_points(Path(args.file))
+    else:
+        if args.lon is None or args.lat is None:
+            msg = "district needs LON LAT or --file POINTS.csv"
+            raise InputError(msg)
+        lon, lat = validate_lonlat(args.lon, args.lat)
+        lons, lats = [lon], [lat]
+    ids = district_at(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)) if lons else []
+    for district_id in ids:
+        _dump(None if district_id is None else get_district(str(district_id)).to_dict(), out)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``python -m geo``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m geo",
+        description="Offline geocoder and district lookup for Xinjiang and Kazakhstan.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    geocode = sub.add_parser("geocode", help="geocode a name (any script) or a file of names")
+    geocode.add_argument("name", nargs="?", help="the place name")
+    geocode.add_argument("--file", metavar="NAMES.txt", help="one name per line (UTF-8)")
+    geocode.add_argument("--country", metavar="CC", help="ISO 3166-1 alpha-2 code, e.g. CN, KZ")
+
+    district = sub.add_parser("district", help="the district containing a point or points")
+    district.add_argument("lon", nargs="?", help="longitude, WGS84 degrees")
+    district.add_argument("lat", nargs="?", help="latitude, WGS84 degrees")
+    district.add_argument("--file", metavar="POINTS.csv", help="CSV with a header lon,lat")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+    out, err : text stream, optional
+        Where JSON and messages go (default: stdout and stderr, as UTF-8).
+
+    Returns
+    -------
+    int
+        0 success, 1 no match for a single name, 2 bad input.
+    """
+    if out is None:
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(encoding="utf-8")
+        out = sys.stdout
+    if err is None:
+        if hasattr(sys.stderr, "reconfigure"):
+            sys.stderr.reconfigure(encoding="utf-8")
+        err = sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=err,
+    )
+    try:
+        if args.command == "geocode":
+            if (args.name is None) == (args.file is None):
+                parser.error("geocode needs exactly one of NAME or --file NAMES.txt")
+            return _geocode(args, out, err)
+        if args.file is not None and (args.lon is not None or args.lat is not None):
+            parser.error("district takes LON LAT or --file POINTS.csv, not both")
+        return _district(args, out)
+    except (GeoError, ValueError) as exc:
+        # CoordinateError, InputError, DataFileError, a bad country code.
+        err.write(f"error: {exc}\n")
+        return EXIT_BAD_INPUT

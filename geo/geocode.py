@@ -1,0 +1,721 @@
+"""Offline multilingual geocoder: a place name in any script -> :class:`Place` with a precision.
+
+Stages, tried in order; the first that finds anything (after the country hint) decides:
+
+``exact`` / ``alias``
+    The name's :func:`~geo._normalize.exact_key` (case, diacritics, punctuation and spacing
+    ignored; script kept) equals a name of a GeoNames place (``exact``) or a form of the curated
+    alias table or a district's name (``alias``). When both match, the curated form wins: curators
+    resolve ambiguity on purpose.
+``transliterated``
+    Equal :func:`~geo._normalize.translit_key` (all scripts to ASCII, suffix words such as
+    county/县/ауданы/nahiyisi dropped, romanisation variants folded), then equal consonant
+    :func:`~geo._normalize.skeleton` with a key similarity of at least :data:`SKELETON_MIN`.
+``fuzzy``
+    rapidfuzz ratio over the transliteration keys, accepted at :data:`FUZZY_MIN` or above for keys
+    of at least :data:`FUZZY_MIN_LENGTH` letters.
+
+Within a stage, candidates rank by score, then by how well the kind of unit fits a suffix the
+query named ("Hotan County" wants a county), then curated before GeoNames, then by a prior for
+larger places (administrative level plus log10 of the population inside), so names found on both
+sides of the border (Altay, Ili, Khorgos, Aksu) go to the larger unit unless ``country`` says
+otherwise. ``country`` is a filter: only places of that country are considered.
+
+The index is built once (:func:`default_index`, cached) and every answer is memoised, so batch
+geocoding of known names is a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from geo._errors import DistrictNotFound, PlaceNotFound
+from geo._normalize import exact_key, kinds_agree, skeleton, translit_key
+from geo.gazetteer import (
+    DEFAULT_ALIASES,
+    Alias,
+    DataFileError,
+    GazetteerEntry,
+    load_aliases,
+    load_gazetteer,
+)
+
+if TYPE_CHECKING:
+    from geo.districts import District
+
+__all__ = [
+    "FUZZY_MIN",
+    "FUZZY_MIN_LENGTH",
+    "SKELETON_MIN",
+    "Candidate",
+    "GeocodeIndex",
+    "Place",
+    "default_index",
+    "find_district",
+    "geocode",
+    "geocode_many",
+]
+
+logger = logging.getLogger(__name__)
+
+Stage = Literal["exact", "alias", "transliterated", "fuzzy"]
+
+#: Lowest rapidfuzz ratio (0-100) between transliteration keys accepted by the fuzzy stage.
+FUZZY_MIN = 88.0
+#: Shortest transliteration key (letters) the fuzzy stage will try; shorter keys are too easy to
+#: confuse ("aral"/"oral").
+FUZZY_MIN_LENGTH = 5
+#: Lowest key similarity for two names with the same consonant skeleton.
+SKELETON_MIN = 75.0
+#: Shortest skeleton used for matching.
+SKELETON_MIN_LENGTH = 3
+
+_LEVEL_BONUS = {"region": 3.0, "prefecture": 2.0, "county": 1.0}
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+Locate = Callable[[np.ndarray, np.ndarray], Sequence[object]]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A place the geocoder considered, with its score.
+
+    Attributes
+    ----------
+    name : str
+        Canonical name of the place.
+    ref : str
+        ``geonames:<id>``, ``district:<id>`` or ``point:<lon>,<lat>``.
+    country : str
+        ISO country code.
+    precision : str
+        What the place is (``settlement``, ``county``...).
+    score : float
+        Similarity of the best of its names to the query, 0-100.
+    """
+
+    name: str
+    ref: str
+    country: str
+    precision: str
+    score: float
+
+    def to_dict(self) -> dict[str, object]:
+        """Return ``{"name", "ref", "country", "precision", "score"}``."""
+        return {
+            "name": self.name,
+            "ref": self.ref,
+            "country": self.country,
+            "precision": self.precision,
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True)
+class Place:
+    """A geocoded place.
+
+    Attributes
+    ----------
+    query : str
+        The name as given.
+    name : str
+        Canonical name of the place found.
+    lon, lat : float
+        WGS84 point (a district's label point for a district).
+    precision : str
+        ``exact``, ``settlement``, ``county``, ``prefecture``, ``region`` or ``country``.
+    country : str
+        ISO country code.
+    district : District or None
+        The district matched, or for a point the county-level unit (or Kazakhstan region)
+        containing it; None outside every district.
+    score : float
+        Similarity 0-100 (100 for exact, alias and transliteration-key matches).
+    stage : str
+        ``exact``, ``alias``, ``transliterated`` or ``fuzzy``.
+    candidates : tuple of Candidate
+        The runners-up of the same stage, best first (other places sharing the name).
+    ref : str
+        ``geonames:<id>``, ``district:<id>`` or ``point:<lon>,<lat>``.
+    """
+
+    query: str
+    name: str
+    lon: float
+    lat: float
+    precision: str
+    country: str
+    district: District | None
+    score: float
+    stage: Stage
+    candidates: tuple[Candidate, ...]
+    ref: str
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the CLI contract's object (``district`` as its own dict or None)."""
+        return {
+            "query": self.query,
+            "name": self.name,
+            "lon": self.lon,
+            "lat": self.lat,
+            "precision": self.precision,
+            "country": self.country,
+            "district": None if self.district is None else self.district.to_dict(),
+            "score": self.score,
+            "stage": self.stage,
+            "candidates": [c.to_dict() for c in self.candidates],
+        }
+
+
+@dataclass
+class _Target:
+    ref: str
+    name: str
+    lon: float
+    lat: float
+    country: str
+    precision: str
+    kind: str  # settlement, city, county, prefecture or region
+    importance: float
+    district_id: str | None  # the district itself, or the one containing the point
+    is_district: bool = False
+    renamed: bool = False
+
+
+@dataclass
+class _Hit:
+    target: int
+    score: float
+    curated: bool
+    stage: Stage
+
+
+@dataclass
+class _Answer:
+    place: Place | None = None
+    error: tuple[str, tuple[tuple[str, float], ...]] | None = None
+
+
+def _district_kind(district: Any) -> str:
+    """Return the kind of a district for suffix agreement (a county-level city is a city)."""
+    lowered = district.name.lower()
+    if district.level == "region":
+        # Almaty, Astana and Shymkent are cities with the status of a region.
+        return "region" if "region" in lowered and not lowered.endswith(" city") else "city"
+    if district.level != "county":
+        return str(district.level)
+    names = (district.name, *district.names)
+    is_city = lowered.endswith(" city") or any(
+        str(n).endswith("市") for n in names
+    )
+    return "city" if is_city else "county"
+
+
+@dataclass
+class GeocodeIndex:
+    """Every name of every place, under its three keys, with the targets they lead to.
+
+    Build it with :meth:`build`; :func:`default_index` builds the one from the shipped files.
+    """
+
+    targets: list[_Target] = field(default_factory=list)
+    districts: dict[str, Any] = field(default_factory=dict)
+    exact: dict[str, dict[int, bool]] = field(default_factory=dict)
+    translit: dict[str, dict[int, bool]] = field(default_factory=dict)
+    skeletons: dict[str, set[str]] = field(default_factory=dict)
+    fuzzy_keys: list[str] = field(default_factory=list)
+    _refs: dict[str, int] = field(default_factory=dict)
+    _cache: dict[tuple[str, str | None, bool], _Answer] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- building
+    @classmethod
+    def build(
+        cls,
+        entries: Iterable[GazetteerEntry],
+        aliases: Iterable[Alias],
+        districts: Iterable[Any],
+        locate: Locate | None,
+        *,
+        aliases_path: Path = DEFAULT_ALIASES,
+    ) -> GeocodeIndex:
+        """Build the index.
+
+        Parameters
+        ----------
+        entries : iterable of GazetteerEntry
+            The GeoNames extract.
+        aliases : iterable of Alias
+            The curated alias table.
+        districts : iterable of District
+            Every district (``id, name, level, country, names, label_lon, label_lat``).
+        locate : callable or None
+            ``district_at(lons, lats)``: the id of the district containing each point, or None.
+        aliases_path : Path
+            Where the aliases came from, for error messages.
+
+        Returns
+        -------
+        GeocodeIndex
+
+        Raises
+        ------
+        DataFileError
+            If an alias names a district or GeoNames id that does not exist (and gives no point).
+        """
+        index = cls()
+        entries = list(entries)
+        districts = list(districts)
+        index.districts = {d.id: d for d in districts}
+
+        # Population inside each district, for the size prior.
+        pop_inside: dict[str, float] = {}
+        containing: list[object] = [None] * len(entries)
+        if locate is not None and entries:
+            lons = np.array([e.lon for e in entries], dtype=float)
+            lats = np.array([e.lat for e in entries], dtype=float)
+            containing = list(locate(lons, lats))
+            for entry, did in zip(entries, containing, strict=True):
+                if did is not None and entry.feature_code == "PPL":
+                    pop_inside[str(did)] = pop_inside.get(str(did), 0.0) + entry.population
+
+        for d in districts:
+            importance = _LEVEL_BONUS.get(d.level, 1.0) + math.log10(1 + pop_inside.get(d.id, 0))
+            i = index._add_target(
+                _Target(
+                    ref=f"district:{d.id}",
+                    name=d.name,
+                    lon=float(d.label_lon),
+                    lat=float(d.label_lat),
+                    country=d.country,
+                    precision=d.level,
+                    kind=_district_kind(d),
+                    importance=importance,
+                    district_id=d.id,
+                    is_district=True,
+                )
+            )
+            for name in dict.fromkeys((d.name, *d.names)):
+                index._add_name(str(name), i, curated=True)
+
+        for entry, did in zip(entries, containing, strict=True):
+            linked = index._linked_district(entry)
+            if linked is not None:
+                i = index._refs[f"district:{linked}"]
+            else:
+                precision, kind, importance = index._entry_rank(entry)
+                i = index._add_target(
+                    _Target(
+                        ref=f"geonames:{entry.geonameid}",
+                        name=entry.name,
+                        lon=entry.lon,
+                        lat=entry.lat,
+                        country=entry.country,
+                        precision=precision,
+                        kind=kind,
+                        importance=importance,
+                        district_id=None if did is None else str(did),
+                    )
+                )
+            for name in entry.names:
+                index._add_name(name, i, curated=False)
+
+        index._add_aliases(list(aliases), locate, aliases_path)
+        index.fuzzy_keys = sorted(k for k in index.translit if k)
+        logger.info(
+            "geocoder index: %d places, %d exact keys, %d transliteration keys",
+            len(index.targets),
+            len(index.exact),
+            len(index.translit),
+        )
+        return index
+
+    def _add_target(self, target: _Target) -> int:
+        if target.ref in self._refs:
+            return self._refs[target.ref]
+        self.targets.append(target)
+        self._refs[target.ref] = len(self.targets) - 1
+        return len(self.targets) - 1
+
+    def _add_name(self, name: str, target: int, *, curated: bool) -> None:
+        key = exact_key(name)
+        if not key:
+            return
+        bucket = self.exact.setdefault(key, {})
+        bucket[target] = bucket.get(target, False) or curated
+        tkey, _ = translit_key(name)
+        if not tkey:
+            return
+        bucket = self.translit.setdefault(tkey, {})
+        bucket[target] = bucket.get(target, False) or curated
+        skel = skeleton(tkey)
+        if len(skel) >= SKELETON_MIN_LENGTH:
+            self.skeletons.setdefault(skel, set()).add(tkey)
+
+    def _linked_district(self, entry: GazetteerEntry) -> str | None:
+        """Return the district id a GeoNames division stands for, if that district exists."""
+        if entry.feature_code == "PPL":
+            return None
+        code = entry.admin_code
+        candidates = [code]
+        match = re.fullmatch(r"CN\.13\.(65\d\d)", code)
+        if match:
+            candidates.append(f"CN-{match.group(1)}00")
+        for candidate in candidates:
+            if candidate in self.districts:
+                return candidate
+        return None
+
+    @staticmethod
+    def _entry_rank(entry: GazetteerEntry) -> tuple[str, str, float]:
+        """Return precision, kind and importance of a GeoNames place."""
+        pop = math.log10(1 + entry.population)
+        if entry.feature_code == "ADM1":
+            return "region", "region", _LEVEL_BONUS["region"] + pop
+        if entry.feature_code == "ADM2":
+            if entry.country == "CN":
+                return "prefecture", "prefecture", _LEVEL_BONUS["prefecture"] + pop
+            return "county", "county", _LEVEL_BONUS["county"] + pop
+        return "settlement", "settlement", pop
+
+    def _add_aliases(self, aliases: list[Alias], locate: Locate | None, path: Path) -> None:
+        pending: list[tuple[Alias, _Target]] = []
+        for alias in aliases:
+            if alias.target_type == "district":
+                ref = f"district:{alias.target}"
+                if ref not in self._refs:
+                    msg = (
+                        f"{path}: line {alias.line}, field 'target': no district has the id "
+                        f"{alias.target!r}"
+                    )
+                    raise DataFileError(
+                        msg, path=path, line=alias.line, field="target", value=alias.target
+                    )
+                self._add_name(alias.alias, self._refs[ref], curated=True)
+                continue
+            if alias.target_type == "geonames":
+                ref = f"geonames:{alias.target}"
+                if ref in self._refs:
+                    target = self.targets[self._refs[ref]]
+                    if not target.renamed:
+                        # The curated canonical name replaces odd GeoNames primary names.
+                        target.name = alias.name
+                        target.renamed = True
+                    if alias.precision and alias.precision != target.precision:
+                        target.precision = alias.precision
+                    self._add_name(alias.alias, self._refs[ref], curated=True)
+                    continue
+                if alias.lon is None or alias.lat is None:
+                    msg = (
+                        f"{path}: line {alias.line}, field 'target': GeoNames id "
+                        f"{alias.target!r} is not in the gazetteer extract and the row gives "
+                        "no lon/lat"
+                    )
+                    raise DataFileError(
+                        msg, path=path, line=alias.line, field="target", value=alias.target
+                    )
+            else:
+                ref = f"point:{alias.lon:.5f},{alias.lat:.5f}"
+            assert alias.lon is not None and alias.lat is not None
+            precision = alias.precision or "settlement"
+            kind = {"exact": "settlement", "country": "region"}.get(precision, precision)
+            pending.append(
+                (
+                    alias,
+                    _Target(
+                        ref=ref,
+                        name=alias.name,
+                        lon=alias.lon,
+                        lat=alias.lat,
+                        country=alias.country,
+                        precision=precision,
+                        kind=kind,
+                        importance=_LEVEL_BONUS.get(precision, 0.0),
+                        district_id=None,
+                    ),
+                )
+            )
+        if pending and locate is not None:
+            lons = np.array([t.lon for _, t in pending], dtype=float)
+            lats = np.array([t.lat for _, t in pending], dtype=float)
+            for (_, target), did in zip(pending, locate(lons, lats), strict=True):
+                target.district_id = None if did is None else str(did)
+        for alias, target in pending:
+            self._add_name(alias.alias, self._add_target(target), curated=True)
+
+    # ----------------------------------------------------------------- lookup
+    def _allowed(self, target: int, country: str | None, districts_only: bool) -> bool:
+        t = self.targets[target]
+        if country is not None and t.country != country:
+            return False
+        return t.is_district or not districts_only
+
+    def _stage_hits(
+        self, name: str, country: str | None, districts_only: bool
+    ) -> tuple[list[_Hit], str | None]:
+        """Return the hits of the first stage that has any, and the query's suffix kind."""
+        key = exact_key(name)
+        tkey, kind = translit_key(name)
+        found = [
+            _Hit(t, 100.0, curated, "alias" if curated else "exact")
+            for t, curated in self.exact.get(key, {}).items()
+            if self._allowed(t, country, districts_only)
+        ]
+        if found:
+            # A curated hit outranks GeoNames hits of the same key.
+            if any(h.curated for h in found):
+                found = [h for h in found if h.curated]
+            return found, None
+        if not tkey:
+            return [], kind
+        found = [
+            _Hit(t, 100.0, curated, "transliterated")
+            for t, curated in self.translit.get(tkey, {}).items()
+            if self._allowed(t, country, districts_only)
+        ]
+        if found:
+            return found, kind
+        skel = skeleton(tkey)
+        if len(skel) >= SKELETON_MIN_LENGTH:
+            for other in self.skeletons.get(skel, ()):
+                score = float(fuzz.ratio(tkey, other))
+                if score < SKELETON_MIN:
+                    continue
+                found.extend(
+                    _Hit(t, score, curated, "transliterated")
+                    for t, curated in self.translit[other].items()
+                    if self._allowed(t, country, districts_only)
+                )
+            if found:
+                return found, kind
+        if len(tkey) >= FUZZY_MIN_LENGTH:
+            for other, score, _ in process.extract(
+                tkey, self.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN, limit=20
+            ):
+                found.extend(
+                    _Hit(t, float(score), curated, "fuzzy")
+                    for t, curated in self.translit[other].items()
+                    if self._allowed(t, country, districts_only)
+                )
+        return found, kind
+
+    def _rank(self, hits: list[_Hit], kind: str | None) -> list[_Hit]:
+        """Best hit per target, targets best first."""
+        best: dict[int, _Hit] = {}
+        for hit in hits:
+            current = best.get(hit.target)
+            if current is None or (hit.score, hit.curated) > (current.score, current.curated):
+                best[hit.target] = hit
+
+        def order(hit: _Hit) -> tuple[float, int, int, float, str]:
+            t = self.targets[hit.target]
+            return (
+                -hit.score,
+                -kinds_agree(kind, t.kind),
+                -int(hit.curated),
+                -t.importance,
+                t.ref,
+            )
+
+        return sorted(best.values(), key=order)
+
+    def _closest(
+        self, name: str, country: str | None, districts_only: bool
+    ) -> tuple[tuple[str, float], ...]:
+        """Return up to three ``(name, score)`` of the nearest places, for error messages."""
+        tkey, _ = translit_key(name)
+        if not tkey:
+            return ()
+        out: dict[str, float] = {}
+        for other, score, _ in process.extract(
+            tkey, self.fuzzy_keys, scorer=fuzz.ratio, limit=40
+        ):
+            for t in self.translit[other]:
+                if self._allowed(t, country, districts_only):
+                    label = f"{self.targets[t].name} ({self.targets[t].ref})"
+                    out.setdefault(label, round(float(score), 1))
+            if len(out) >= 3:
+                break
+        return tuple(list(out.items())[:3])
+
+    def _answer(self, name: str, country: str | None, districts_only: bool) -> _Answer:
+        hits, kind = self._stage_hits(name, country, districts_only)
+        ranked = self._rank(hits, kind)
+        if not ranked:
+            closest = self._closest(name, country, districts_only)
+            what = "district" if districts_only else "place"
+            where = f" in {country!r}" if country else ""
+            listing = ", ".join(f"{n!r} {s:g}" for n, s in closest) or "none"
+            msg = f"No {what}{where} matches {name!r} (closest: {listing})"
+            return _Answer(error=(msg, closest))
+        top, rest = ranked[0], ranked[1:5]
+        t = self.targets[top.target]
+        district = None if t.district_id is None else self.districts.get(t.district_id)
+        candidates = tuple(
+            Candidate(
+                name=self.targets[h.target].name,
+                ref=self.targets[h.target].ref,
+                country=self.targets[h.target].country,
+                precision=self.targets[h.target].precision,
+                score=round(h.score, 1),
+            )
+            for h in rest
+        )
+        place = Place(
+            query=name,
+            name=t.name,
+            lon=t.lon,
+            lat=t.lat,
+            precision=t.precision,
+            country=t.country,
+            district=district,
+            score=round(top.score, 1),
+            stage=top.stage,
+            candidates=candidates,
+            ref=t.ref,
+        )
+        return _Answer(place=place)
+
+    def lookup(self, name: str, *, country: str | None = None, districts_only: bool = False
+               ) -> Place:
+        """Geocode one name (memoised); see :func:`geocode`.
+
+        Raises
+        ------
+        PlaceNotFound
+            If no stage finds a place (``DistrictNotFound`` with ``districts_only``).
+        """
+        if not isinstance(name, str):
+            msg = f"a place name must be a string, not {name!r}"
+            raise TypeError(msg)
+        cache_key = (name, country, districts_only)
+        answer = self._cache.get(cache_key)
+        if answer is None:
+            answer = self._answer(name, country, districts_only)
+            self._cache[cache_key] = answer
+        if answer.place is not None:
+            return answer.place
+        assert answer.error is not None
+        msg, closest = answer.error
+        error = DistrictNotFound if districts_only else PlaceNotFound
+        raise error(msg, query=name, candidates=closest)
+
+
+def _check_country(country: str | None) -> str | None:
+    if country is None:
+        return None
+    code = country.strip().upper()
+    if not _COUNTRY.fullmatch(code):
+        msg = f"country {country!r} is not an ISO 3166-1 alpha-2 code such as 'CN' or 'KZ'"
+        raise ValueError(msg)
+    return code
+
+
+@lru_cache(maxsize=1)
+def default_index() -> GeocodeIndex:
+    """Return the index built from the shipped gazetteer, alias table and districts (cached)."""
+    from geo import districts as _districts
+
+    aliases = load_aliases() if DEFAULT_ALIASES.exists() else ()
+    if not aliases:
+        logger.warning("no alias table at %s: geocoding with GeoNames names only", DEFAULT_ALIASES)
+    return GeocodeIndex.build(
+        load_gazetteer(),
+        aliases,
+        _districts.all_districts(),
+        _districts.district_at,
+    )
+
+
+def geocode(name: str, *, country: str | None = None) -> Place:
+    """Geocode a place name written in any script.
+
+    Parameters
+    ----------
+    name : str
+        The name as written ("Bouryltogay", "福海县", "Shaueshek city", "Ғұлжа").
+    country : str, optional
+        ISO 3166-1 alpha-2 code; only places in that country are considered.
+
+    Returns
+    -------
+    Place
+
+    Raises
+    ------
+    PlaceNotFound
+        If nothing matches well enough; the message and ``.candidates`` name the closest places.
+    ValueError
+        If ``country`` is not a two-letter code.
+
+    Examples
+    --------
+    >>> geocode("Bouryltogay").district.id  # doctest: +SKIP
+    'CN-654323'
+    """
+    return default_index().lookup(name, country=_check_country(country))
+
+
+def geocode_many(
+    names: Iterable[str], *, country: str | None = None
+) -> list[Place | PlaceNotFound]:
+    """Geocode many names; a name that matches nothing gives its :class:`PlaceNotFound`.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Names in any script.
+    country : str, optional
+        ISO 3166-1 alpha-2 code applied to every name.
+
+    Returns
+    -------
+    list of Place or PlaceNotFound
+        One item per name, in order.
+    """
+    index = default_index()
+    code = _check_country(country)
+    out: list[Place | PlaceNotFound] = []
+    for name in names:
+        try:
+            out.append(index.lookup(name, country=code))
+        except PlaceNotFound as exc:
+            out.append(exc)
+    return out
+
+
+def find_district(name: str) -> District:
+    """Return the district (county, prefecture or Kazakhstan region) a name stands for.
+
+    Parameters
+    ----------
+    name : str
+        A district id (``CN-654323``) or any name of the district in any script ("Fuhai",
+        "Bouryltogay", "福海县", "Ili", "Алматы облысы").
+
+    Returns
+    -------
+    District
+
+    Raises
+    ------
+    DistrictNotFound
+        If no district matches; the message names the closest districts.
+    """
+    index = default_index()
+    stripped = name.strip() if isinstance(name, str) else name
+    if isinstance(stripped, str) and stripped in index.districts:
+        return index.districts[stripped]
+    place = index.lookup(name, districts_only=True)
+    assert place.district is not None
+    return place.district
