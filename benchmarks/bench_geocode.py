@@ -23,9 +23,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo import district_at  # noqa: E402
-from geo.gazetteer import load_aliases, load_gazetteer  # noqa: E402
-from geo.geocode import GeocodeIndex, Place, default_index, geocode_many  # noqa: E402
+from geo import district_at
+from geo.gazetteer import load_aliases, load_gazetteer
+from geo.geocode import GeocodeIndex, Place, default_index, geocode_many
 
 BOX = (46.0, 35.0, 97.0, 56.0)  # west, south, east, north: Kazakhstan and Xinjiang
 
