@@ -222,7 +222,13 @@ def check_places(tables: dict[str, RawTable], geocoder: Geocoder | None) -> list
             problems.append(Problem(table.file, row.line, "precision", msg))
         if geocoder is None:
             continue
-        problems.extend(_check_geocodes(table.file, row, geocoder))
+        try:
+            problems.extend(_check_geocodes(table.file, row, geocoder))
+        except ImportError as exc:
+            # The geocoder's own data or modules are missing: one problem, not one per place.
+            msg = f"places were not geocoded: the geocoder cannot load ({exc})"
+            problems.append(Problem(table.file, None, None, msg))
+            geocoder = None
     return problems
 
 
