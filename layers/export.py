@@ -22,6 +22,7 @@ there too): deterministic, never random jitter.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import logging
 import sys
@@ -122,8 +123,14 @@ def to_geojson_bytes(layers: Layers, *, public: bool = False) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def _ogr_frame(name: str, features: list[dict[str, Any]]) -> gpd.GeoDataFrame:
-    """Return one layer's features as a GeoDataFrame for GDAL: lists/dicts as JSON strings."""
+def _ogr_frame(
+    name: str, features: list[dict[str, Any]], *, escape_html: bool = False
+) -> gpd.GeoDataFrame:
+    """Return one layer's features as a GeoDataFrame for GDAL: lists/dicts as JSON strings.
+
+    ``escape_html`` HTML-escapes every text value (for KML, whose viewers render names,
+    descriptions and extended data as HTML in their balloons).
+    """
     from shapely.geometry import shape
 
     columns = property_names(name)
@@ -134,6 +141,8 @@ def _ogr_frame(name: str, features: list[dict[str, Any]]) -> gpd.GeoDataFrame:
             value = item["properties"][key]
             if isinstance(value, (list, dict)):
                 value = json.dumps(value, ensure_ascii=False, sort_keys=False)
+            if escape_html and isinstance(value, str):
+                value = html.escape(value, quote=True)
             row[key] = value
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(columns))
@@ -161,6 +170,7 @@ def write(
         ``geojson``: :func:`to_geojson_bytes`. ``gpkg`` and ``kml`` go through GDAL
         (pyogrio), one layer per map layer (empty layers are left out), named by the
         ``layer`` property (``site``, ``report``...), list-valued properties as JSON strings.
+        KML text values are HTML-escaped: KML viewers show them as HTML.
     public : bool
         Apply the publication rules.
 
@@ -191,7 +201,7 @@ def write(
     for name, items in grouped.items():
         if not items:
             continue
-        frame = _ogr_frame(name, items)
+        frame = _ogr_frame(name, items, escape_html=fmt == "kml")
         pyogrio.write_dataframe(
             frame,
             path,
