@@ -264,9 +264,9 @@ class Mapping:
     path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the mapping as plain data, for the provenance record."""
+        """Return the mapping as plain data, for the provenance record (file name only)."""
         return {
-            "path": self.path,
+            "file": Path(self.path).name if self.path else None,
             "kind": self.kind,
             "columns": dict(self.columns),
             "constants": dict(self.constants),
@@ -426,7 +426,11 @@ def resolve_columns(
     """
     known = [*fields, *(f for f in extra_fields if f not in fields)]
     where = mapping.path or file
-    for fld, column in mapping.columns.items():
+    stripped = {c.strip(): c for c in header}
+    explicit: dict[str, str] = {}
+    for fld, given in mapping.columns.items():
+        column = given if given in header else stripped.get(given.strip(), given)
+        explicit[fld] = column
         if fld not in known:
             msg = f"{where!r}: columns.{fld}: no field {fld!r} (fields: {', '.join(known)})"
             raise MappingError(msg, path=where, key=f"columns.{fld}")
@@ -441,7 +445,7 @@ def resolve_columns(
         if fld not in known:
             msg = f"{where!r}: values.{fld}: no field {fld!r} (fields: {', '.join(known)})"
             raise MappingError(msg, path=where, key=f"values.{fld}")
-    columns = dict(mapping.columns)
+    columns = explicit
     used = set(columns.values())
     by_norm: dict[str, str] = {}
     for column in header:
@@ -457,7 +461,7 @@ def resolve_columns(
                 columns[fld] = match
                 used.add(match)
                 break
-    ignore = set(mapping.ignore)
+    ignore = {stripped.get(c.strip(), c) for c in mapping.ignore}
     unknown = tuple(c for c in header if c not in used and c not in ignore)
     ignored = tuple(c for c in header if c not in used and c in ignore)
     return Resolved(columns=columns, unknown=unknown, ignored=ignored)

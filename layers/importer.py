@@ -23,9 +23,10 @@ Where rows go (the curated tables belong to the curator):
 - The curated kinds (people, places, sites, detentions, population_reports, events) are
   appended to ``data/<kind>.csv`` after the whole package, with the candidate rows added, has
   passed :func:`layers.validate.validate_package` in a temporary copy (so quotes, foreign keys
-  and dates are checked by the same code as curated rows); their provenance goes to
-  ``data/imports/<source_id>/provenance.json``. Their ``source_id`` must already be in
-  ``sources.csv`` with its text.
+  and dates are checked by the same code as curated rows); rows without an id get the next
+  free one. Their provenance goes to ``data/imports/<kind>-<first 12 hex of sha256>/``, and
+  importing the same file again is refused. Their ``source_id`` (a column, a mapping constant
+  or ``--source-id``) must already be in ``sources.csv`` with its text.
 
 Writing is all-or-nothing per file: everything is written into a temporary directory inside the
 data directory and moved into place with :func:`os.replace` at the end.
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import hashlib
 import importlib
 import json
@@ -117,6 +119,18 @@ _LOOKALIKES = {
     "\u201d": ("RIGHT DOUBLE QUOTATION MARK (U+201D)", '"'),
 }
 _FREE_TEXT = frozenset({"description", "note", "quote"})
+_KML_DISPLAY = (
+    "timestamp",
+    "begin",
+    "end",
+    "altitudeMode",
+    "tessellate",
+    "extrude",
+    "visibility",
+    "drawOrder",
+    "icon",
+    "snippet",
+)
 _GEOMETRY_INPUTS = ("lon", "lat", "wkt", "geocode_query")
 _SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -246,6 +260,7 @@ class _Options:
     repair_geometry: bool
     fix_swapped: bool
     check_region: bool
+    geocoder: Callable[..., Any] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -451,7 +466,7 @@ def _check_pair(
         )
         return None
     if not valid:
-        outcome.rejections.append(("lon", error))
+        outcome.rejections.append(("lat" if error.startswith("latitude") else "lon", error))
         return None
     outcome.rejections.append(
         ("lon", f"(lon {lon}, lat {lat}) is outside the atlas region ({_region_text()})")
@@ -469,6 +484,9 @@ def _check_geometry(
     """Check a feature's geometry: type, validity (repair on request), region, swapped axes."""
     geometry = shapely.force_2d(geometry)
     kind = geometry.geom_type
+    if kind == "Point":
+        pair = _check_pair(repr(geometry.x), repr(geometry.y), options, outcome)
+        return None if pair is None else shapely.Point(pair)
     if kind not in {"Point", "MultiPoint", "Polygon", "MultiPolygon"}:
         outcome.rejections.append(
             ("geometry", f"geometry type {kind!r} is not a point or a footprint polygon")
@@ -554,7 +572,7 @@ def _geocode_row(
         )
         return None
     query = str(record[query_field])
-    geocode = _geocoder()
+    geocode = options.geocoder or _geocoder()
     if geocode is None:
         outcome.rejections.append(
             ("lon", f"no coordinates ({given}) and the geocoder is not available")
@@ -565,6 +583,11 @@ def _geocode_row(
     except (LookupError, GeoError) as exc:
         outcome.rejections.append(
             (query_field, f"no coordinates ({given}) and {query!r} was not found: {exc}")
+        )
+        return None
+    except ImportError as exc:  # the geocoder's data or a module it needs is missing
+        outcome.rejections.append(
+            ("lon", f"no coordinates ({given}) and the geocoder is not available: {exc}")
         )
         return None
     if getattr(place, "stage", "") == "fuzzy":
@@ -727,11 +750,13 @@ def _facility_rows(
     """Turn raw rows into facility records, with per-row verdicts."""
     fields = [f["name"] for f in facility_schema()["fields"]]
     used_values: Counter[tuple[str, str, str]] = Counter()
-    has_id = "id" in columns
+    has_id = "id" in columns and any(r.cells.get(columns["id"], "").strip() for r in rows)
     has_sub = "id_sub" in columns
     if not has_id:
         notes.append(
-            ImportProblem(file, 0, "id", "note", "no id column: ids are made from row numbers")
+            ImportProblem(
+                file, 0, "id", "note", "no ids in the file: ids are made from row numbers"
+            )
         )
     seen_ids: dict[str, int] = {}
     seen_names: dict[str, tuple[int, str]] = {}
@@ -820,20 +845,12 @@ def _curated_rows(
             record["source_id"] = options.source_id
         if "lon" in fields or raw.geometry is not None:
             country = str(record.get("country") or "")
-            local = _Options(
-                options.source_id,
-                options.repair_geometry,
-                options.fix_swapped,
-                check_region=country in {"CN", "KZ"},
-            )
+            local = dataclasses.replace(options, check_region=country in {"CN", "KZ"})
             _locate(raw, record, mapping, local, outcome, required=False, keep_wkt=False)
             if record.get("lon") is None:
                 record["precision"] = record.get("precision") or ""
         _text_checks(record, outcome, lookalikes=False)
-        outcome.record = {f: record.get(f, "") for f in fields}
-        for fld in ("lon", "lat"):
-            if outcome.record.get(fld) is None:
-                outcome.record[fld] = ""
+        outcome.record = {f: "" if record.get(f) is None else record.get(f, "") for f in fields}
         outcomes.append(outcome)
     return outcomes
 
@@ -938,20 +955,53 @@ def _append_rows(
     return first_line
 
 
+def _assign_ids(schema: dict[str, Any], table: Path, candidates: list[_Outcome]) -> None:
+    """Give candidates without an id the next free id of the table's pattern (flagged)."""
+    id_field = next((f for f in schema["fields"] if f["name"] == "id"), None)
+    pattern = str((id_field or {}).get("constraints", {}).get("pattern", ""))
+    prefix_match = re.match(r"([A-Z]+)\[0-9\]", pattern)
+    if prefix_match is None:
+        return
+    prefix = prefix_match[1]
+    taken = {str(o.record.get("id") or "") for o in candidates}
+    if table.exists():
+        with table.open(encoding="utf-8", newline="") as handle:
+            taken.update(row.get("id") or "" for row in csv.DictReader(handle))
+    numbers = [int(t[len(prefix) :]) for t in taken if re.fullmatch(prefix + r"[0-9]+", t)]
+    following = max(numbers, default=0) + 1
+    for outcome in candidates:
+        if not outcome.record.get("id"):
+            outcome.record["id"] = f"{prefix}{following:03d}"
+            outcome.flags.append(("id", f"no id given; assigned {outcome.record['id']!r}"))
+            following += 1
+
+
+def _problem_keys(problems: Sequence[Any]) -> set[tuple[str, object, object, str]]:
+    return {(p.file, p.row, p.field, str(p.message)) for p in problems}
+
+
 def _validate_curated(
     kind: str,
     data_dir: Path,
     source_dir: Path,
     outcomes: list[_Outcome],
     stage: Path,
+    validate: Callable[[Path, Path], Sequence[Any]],
 ) -> Path:
-    """Check candidates with ``validate_package`` on a copy of the data; return the new table."""
+    """Check candidates with ``validate_package`` on a copy of the data; return the new table.
+
+    The package is validated three times: as it is (problems already there are not the
+    import's), with every candidate appended (problems on a candidate's line reject it), and
+    with only the accepted rows (any new problem then fails the whole import).
+    """
     copy = stage / "package"
     shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns("imports", ".import-*"))
     table = f"{kind}.csv"
-    schema_fields = [f["name"] for f in kind_schema(kind, data_dir / "datapackage.json")["fields"]]
-    header = _read_table_header(data_dir / table) or schema_fields
+    schema = kind_schema(kind, data_dir / "datapackage.json")
+    header = _read_table_header(data_dir / table) or [f["name"] for f in schema["fields"]]
     candidates = [o for o in outcomes if not o.rejections]
+    _assign_ids(schema, data_dir / table, candidates)
+    baseline = _problem_keys(validate(copy, source_dir))
     rows = [{h: o.record.get(h, "") for h in header} for o in candidates]
     first = _append_rows(data_dir / table, copy / table, header, rows)
     line_to_outcome = {}
@@ -959,9 +1009,7 @@ def _validate_curated(
     for outcome, row in zip(candidates, rows, strict=True):
         line_to_outcome[line] = outcome
         line += 1 + sum(str(v).count("\n") for v in row.values())
-    validate_package = _validator()
-    problems = validate_package(copy, source_dir)
-    for problem in problems:
+    for problem in validate(copy, source_dir):
         target = line_to_outcome.get(problem.row) if problem.file == table else None
         if target is not None:
             target.rejections.append((problem.field or "-", str(problem.message)))
@@ -973,6 +1021,11 @@ def _validate_curated(
         header,
         [{h: o.record.get(h, "") for h in header} for o in accepted],
     )
+    shutil.copyfile(final, copy / table)
+    new = sorted(_problem_keys(validate(copy, source_dir)) - baseline, key=str)
+    if new:
+        msg = f"the accepted rows still make the data package invalid: {new[0]!r}"
+        raise FileImportError(msg, path=str(data_dir / table))
     shutil.rmtree(copy)
     return final
 
@@ -1011,6 +1064,8 @@ def import_file(
     delimiter: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    geocoder: Callable[..., Any] | None = None,
+    validator: Callable[[Path, Path], Sequence[Any]] | None = None,
 ) -> ImportReport:
     """Import one file into the data directory (or, with ``check=True``, only report).
 
@@ -1041,6 +1096,11 @@ def import_file(
         Override the detected text encoding and CSV delimiter.
     max_bytes, max_rows : int, optional
         File size and row/feature limits.
+    geocoder : callable, optional
+        ``geocode(name) -> Place`` for rows without coordinates; default ``geo.geocode``.
+    validator : callable, optional
+        ``validate(data_dir, source_dir) -> list of Problem`` for curated kinds; default
+        :func:`layers.validate.validate_package`.
 
     Returns
     -------
@@ -1090,13 +1150,28 @@ def import_file(
     except (MappingError, OSError) as exc:
         raise FileImportError(str(exc), path=str(file_path)) from exc
     fields = [f["name"] for f in schema["fields"]]
-    target_dir = data / "imports" / the_source_id
-    if target_dir.exists() and not replace:
-        msg = (
-            f"source id {the_source_id!r} was imported before ({str(target_dir)!r}); "
-            "use --replace or another --source-id"
-        )
-        raise FileImportError(msg, path=str(file_path))
+    sha = _sha256(file_path)
+    if the_kind == "facilities":
+        target_dir = data / "imports" / the_source_id
+        if target_dir.exists() and not replace:
+            msg = (
+                f"source id {the_source_id!r} was imported before ({str(target_dir)!r}); "
+                "use --replace or another --source-id"
+            )
+            raise FileImportError(msg, path=str(file_path))
+    else:
+        # Rows appended to a curated table cannot be replaced automatically: one provenance
+        # directory per imported file (by content), and a second import of it is refused.
+        target_dir = data / "imports" / f"{the_kind}-{sha[:12]}"
+        if replace:
+            msg = f"--replace works for facility lists only; edit {the_kind}.csv by hand"
+            raise FileImportError(msg, path=str(file_path))
+        if target_dir.exists():
+            msg = (
+                f"{file!r} (sha256 {sha[:12]}...) was already imported into {the_kind}.csv; "
+                f"see {str(target_dir / 'provenance.json')!r}"
+            )
+            raise FileImportError(msg, path=str(file_path))
 
     notes: list[ImportProblem] = []
     suffix = file_path.suffix.lower()
@@ -1107,7 +1182,7 @@ def import_file(
             guess = detect_encoding(file_path, given=encoding or the_mapping.encoding)
         except EncodingError as exc:
             raise FileImportError(str(exc), path=str(file_path)) from exc
-        if guess.method == "charset-normalizer":
+        if guess.method == "detected":
             notes.append(
                 ImportProblem(
                     file,
@@ -1115,7 +1190,7 @@ def import_file(
                     "-",
                     "note",
                     f"not UTF-8; read as {guess.encoding} "
-                    "(charset-normalizer); give --encoding if that is wrong",
+                    "(detected); give --encoding if that is wrong",
                 )
             )
         used_delimiter = delimiter or the_mapping.delimiter
@@ -1136,6 +1211,13 @@ def import_file(
     extra: tuple[str, ...] = _GEOMETRY_INPUTS
     if the_kind in CURATED_KINDS:
         extra = ("wkt",) if the_kind == "places" else ()
+    if driver in {"KML", "LIBKML"}:
+        display = [c for c in _KML_DISPLAY if c in header and c not in the_mapping.columns.values()]
+        if display:
+            notes.append(
+                ImportProblem(file, 0, "-", "note", f"KML display columns ignored: {display!r}")
+            )
+            the_mapping = dataclasses.replace(the_mapping, ignore=(*the_mapping.ignore, *display))
     try:
         resolved = resolve_columns(the_mapping, fields, header, file=file, extra_fields=extra)
     except MappingError as exc:
@@ -1150,13 +1232,12 @@ def import_file(
         notes.append(
             ImportProblem(file, 0, "-", "note", f"empty columns ignored: {empty_unknown!r}")
         )
-    options = _Options(the_source_id, repair_geometry, fix_swapped, check_region=True)
+    options = _Options(the_source_id, repair_geometry, fix_swapped, True, geocoder)
     if the_kind == "facilities":
         outcomes = _facility_rows(rows, header, resolved.columns, the_mapping, options, notes, file)
     else:
         outcomes = _curated_rows(rows, resolved.columns, fields, the_mapping, options)
 
-    sha = _sha256(file_path)
     provenance: dict[str, Any] = {
         "source_id": the_source_id,
         "kind": the_kind,
@@ -1182,7 +1263,12 @@ def import_file(
             _write_facilities(stage, outcomes, provenance, the_mapping)
         else:
             table_path = _validate_curated(
-                the_kind, data, resolve_source_dir(source_dir), outcomes, Path(tmp)
+                the_kind,
+                data,
+                resolve_source_dir(source_dir),
+                outcomes,
+                Path(tmp),
+                validator or _validator(),
             )
         problems = notes + _problems(outcomes, file)
         counts = _counts(outcomes)
