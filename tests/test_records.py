@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from layers._checks import edtf_bounds
 from layers.records import (
     DEFAULT_DATA_DIR,
     DEFAULT_SOURCE_DIR,
@@ -147,3 +148,78 @@ def test_real_data_loads() -> None:
     records = load_records()
     assert isinstance(records, Records)
     assert len(records.sources) >= 1
+
+
+# --- docs as tests: data/README.md documents every table and field ---------------------------
+
+README = DEFAULT_DATA_DIR / "README.md"
+
+
+def undocumented(readme: str, descriptor: dict[str, object]) -> list[str]:
+    """Return the tables (``"people"``) and fields (``"people.aliases"``) the README lacks.
+
+    A table is documented by a heading ``### `name` ``; a field by a table row starting
+    ``| `field` |`` inside its table's section.
+    """
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in readme.splitlines():
+        if line.startswith("#"):
+            heading = line.strip("# ").strip()
+            current = None
+            if line.startswith("### `") and heading.endswith("`"):
+                current = sections.setdefault(heading.strip("`"), [])
+            continue
+        if current is not None:
+            current.append(line)
+    missing: list[str] = []
+    resources = descriptor["resources"]
+    assert isinstance(resources, list)
+    for resource in resources:
+        name = resource["name"]
+        if name not in sections:
+            missing.append(name)
+            continue
+        rows = {line.split("|")[1].strip() for line in sections[name] if line.startswith("| `")}
+        missing += [
+            f"{name}.{field['name']}"
+            for field in resource["schema"]["fields"]
+            if f"`{field['name']}`" not in rows
+        ]
+    return missing
+
+
+def _descriptor() -> dict[str, object]:
+    result: dict[str, object] = json.loads(
+        (DEFAULT_DATA_DIR / "datapackage.json").read_text(encoding="utf-8")
+    )
+    return result
+
+
+def test_readme_documents_every_table_and_field() -> None:
+    assert undocumented(README.read_text(encoding="utf-8"), _descriptor()) == []
+
+
+def test_readme_check_can_fail() -> None:
+    text = README.read_text(encoding="utf-8")
+    lacking_field = "\n".join(
+        line for line in text.splitlines() if not line.startswith("| `distinct_from` |")
+    )
+    assert undocumented(lacking_field, _descriptor()) == ["people.distinct_from"]
+    lacking_table = text.replace("### `events`", "### Events")
+    missing = undocumented(lacking_table, _descriptor())
+    assert missing == ["events"]
+    # A field named only in another table's section does not count for this one.
+    moved = text.replace("| `breakdown` |", "| `breakdwon` |")
+    assert undocumented(moved, _descriptor()) == ["population_reports.breakdown"]
+
+
+def test_readme_documents_conventions() -> None:
+    text = README.read_text(encoding="utf-8")
+    for needle in ("`2018-21`", "`2017-39`", "`2017~`", "`2017?`", "python -m layers validate",
+                   "BuzzFeed News (Rajagopalan, Killing, Buschek), CC BY 4.0", "sha256sum",
+                   "`restricted`", "`private`", "`public`", "distinct_from"):
+        assert needle in text, needle
+    for token in ("2018-21", "2017-39", "2017-41", "2017~", "2017?", "2017%",
+                  "2017-09/2018-04", "2018/..", "[2018,2019]", "201X"):
+        edtf_bounds(token)  # every example in the README is valid EDTF
