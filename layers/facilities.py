@@ -135,7 +135,7 @@ class Rejected(NamedTuple):
     raw_row: dict[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FacilityLoad:
     """What :func:`load_facilities` made of the file.
 

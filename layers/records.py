@@ -80,7 +80,7 @@ class RecordsError(ValueError):
         self.path = path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Records:
     """One DataFrame per table of ``data/datapackage.json``, columns exactly as in the schema.
 

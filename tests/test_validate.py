@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo._errors import PlaceNotFound
 from layers import validate
 from layers._checks import edtf_bounds
 from layers._names import name_key
-from layers._quotes import normalise_quote_text
+from layers._quotes import SourceText, normalise_quote_text
 from layers.validate import Problem, validate_package
 from tests.fixtures import make_bad_packages as fixtures
 
@@ -225,3 +227,33 @@ def test_real_data_validates() -> None:
         pytest.fail(f"data/ lacks {missing}: the curated tables have not landed")
     problems = validate_package(data)
     assert problems == [], "\n".join(map(str, problems))
+
+
+# --- properties of the quote matcher ---------------------------------------------------------
+
+_TYPOGRAPHY = {"'": "’", '"': "“", "-": "—", " ": "\u00a0 "}
+
+
+@given(data=st.data())
+@settings(max_examples=200, deadline=None)
+def test_any_extract_is_found_whatever_its_typography(data: st.DataObject) -> None:
+    source = SourceText.read(SOURCES / fixtures.SOURCE_NAME)
+    paragraph = data.draw(st.sampled_from([p for p in source.paragraphs if p]))
+    words = paragraph.split(" ")
+    start = data.draw(st.integers(0, len(words) - 1))
+    end = data.draw(st.integers(start + 1, len(words)))
+    extract = " ".join(words[start:end])
+    swaps = data.draw(st.lists(st.sampled_from(sorted(_TYPOGRAPHY)), max_size=3))
+    for plain in swaps:
+        extract = extract.replace(plain, _TYPOGRAPHY[plain])
+    assert source.contains(extract)
+
+
+def test_only_typography_is_forgiven() -> None:
+    source = SourceText.read(SOURCES / fixtures.SOURCE_NAME)
+    assert source.contains("I\u2019m  sure.\u201d")
+    assert source.contains("spring 2018 -- about") is False  # two hyphens are not one dash
+    assert not source.contains("The Author met her")
+    assert not source.contains("met her in Almaty in 2019 .")
+    assert not source.contains("held in the camp at Bouryltogay ... about")
+    assert not source.contains("")
