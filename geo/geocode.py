@@ -16,7 +16,8 @@ Stages, tried in order; the first that finds anything (after the country hint) d
     of at least :data:`FUZZY_MIN_LENGTH` letters.
 
 Within a stage, candidates rank by score, then by how well the kind of unit fits a suffix the
-query named ("Hotan County" wants a county), then curated before GeoNames, then by a prior for
+query named ("Hotan County" wants a county), then places whose own canonical name the query is
+before places that merely have it as a variant, then curated before GeoNames, then by a prior for
 larger places (administrative level plus log10 of the population inside), so names found on both
 sides of the border (Altay, Ili, Khorgos, Aksu) go to the larger unit unless ``country`` says
 otherwise. ``country`` is a filter: only places of that country are considered.
@@ -287,7 +288,10 @@ class GeocodeIndex:
             containing = list(locate(lons, lats))
             for entry, did in zip(entries, containing, strict=True):
                 if did is not None and entry.feature_code == "PPL":
-                    pop_inside[str(did)] = pop_inside.get(str(did), 0.0) + entry.population
+                    # The finest unit and its parent (a county's prefecture) both count it.
+                    parent = getattr(index.districts.get(str(did)), "parent", None)
+                    for unit in {str(did), parent} & index.districts.keys():
+                        pop_inside[unit] = pop_inside.get(unit, 0.0) + entry.population
 
         for d in districts:
             importance = _LEVEL_BONUS.get(d.level, 1.0) + math.log10(1 + pop_inside.get(d.id, 0))
@@ -511,19 +515,25 @@ class GeocodeIndex:
                 )
         return found, kind
 
-    def _rank(self, hits: list[_Hit], kind: str | None) -> list[_Hit]:
-        """Best hit per target, targets best first."""
+    def _rank(self, hits: list[_Hit], kind: str | None, tkey: str) -> list[_Hit]:
+        """Return the best hit per target, targets best first.
+
+        Order: score; fit of the query's suffix kind; the query being the target's own canonical
+        name rather than one of its variants ("Ili" is the name of Ili Prefecture, only a
+        variant for others); curated before GeoNames; the size prior.
+        """
         best: dict[int, _Hit] = {}
         for hit in hits:
             current = best.get(hit.target)
             if current is None or (hit.score, hit.curated) > (current.score, current.curated):
                 best[hit.target] = hit
 
-        def order(hit: _Hit) -> tuple[float, int, int, float, str]:
+        def order(hit: _Hit) -> tuple[float, int, int, int, float, str]:
             t = self.targets[hit.target]
             return (
                 -hit.score,
                 -kinds_agree(kind, t.kind),
+                -int(bool(tkey) and translit_key(t.name)[0] == tkey),
                 -int(hit.curated),
                 -t.importance,
                 t.ref,
@@ -552,7 +562,7 @@ class GeocodeIndex:
 
     def _answer(self, name: str, country: str | None, districts_only: bool) -> _Answer:
         hits, kind = self._stage_hits(name, country, districts_only)
-        ranked = self._rank(hits, kind)
+        ranked = self._rank(hits, kind, translit_key(name)[0])
         if not ranked:
             closest = self._closest(name, country, districts_only)
             what = "district" if districts_only else "place"

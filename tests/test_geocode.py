@@ -1,0 +1,334 @@
+"""The geocoder: name keys, stages and ranking on a small in-memory index, then the shipped data.
+
+The first half builds a :class:`geo.geocode.GeocodeIndex` from a handful of places written in
+this file (no data files), so each rule is tested alone. The second half runs the real index
+(gazetteer + alias table + district polygons) against the source's spellings, every district's
+names, spellings that are in no table (held out), ambiguous names and country hints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geo._errors import DistrictNotFound, PlaceNotFound
+from geo._normalize import exact_key, kinds_agree, skeleton, translit_key
+from geo.gazetteer import Alias, DataFileError, GazetteerEntry
+from geo.geocode import GeocodeIndex
+
+# ====================================================================== name keys
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Bouryltogay", "  BOURYLTOGAY "),
+        ("Ust-Kamenogorsk", "Ust Kamenogorsk"),
+        ("Ürümqi", "Urumqi"),
+        ("Qorday", "Qorday"),
+        ("Ghulja", "ghulja"),
+        ("Nur-Sultan", "nur sultan"),
+        ("Kul’dzha", "Kul'dzha"),
+    ],
+)
+def test_exact_key_ignores_case_diacritics_and_separators(a: str, b: str) -> None:
+    assert exact_key(a) == exact_key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("福海县", "福海"), ("Fuhai", "Fuhai County"), ("Ili", "Ile")]
+)
+def test_exact_key_keeps_what_differs(a: str, b: str) -> None:
+    assert exact_key(a) != exact_key(b)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "kind"),
+    [
+        ("Bouryltogay district", "buriltokai", "district"),
+        ("Бурылтоғай", "buriltokai", None),
+        ("福海县", "fuhai", "county"),
+        ("Fuhai Xian", "fuhai", "county"),
+        ("Shapshal", "sapsal", None),
+        ("Chapchal", "sapsal", None),
+        ("Qapqal Xibe Aptonom Nahiyisi", "kapkal", "county"),
+        ("Kulja", "kulja", None),
+        ("Ghulja", "kulja", None),
+        ("Kuldzha", "kulja", None),
+        ("Ғұлжа", "kulja", None),
+        ("غۇلجا", "kulja", None),  # Uyghur Arabic script, by the ULY table
+        ("Chunja", "sunja", None),
+        ("Chundzha", "sunja", None),
+        ("Yesik", "asik", None),
+        ("Esik", "asik", None),
+        ("Шәуешек", "sauasak", None),
+        ("Shaueshek city", "sauasak", "city"),
+        ("塔城市", "tasank", "city"),
+        ("Ili-Kazakh district", "ili", "district"),
+        ("Ili Kazakh Autonomous Prefecture", "ili", "prefecture"),
+        ("伊犁哈萨克自治州", "ili", "prefecture"),
+        ("Xinjiang Uyghur Autonomous Region", "sinjiank", "region"),
+        ("新疆维吾尔自治区", "sinjiank", "region"),
+        ("Almaty oblysy", "almati", "region"),
+        ("Алматы облысы", "almati", "region"),
+        ("Qorday audany", "kordai", "county"),
+        ("Rayon Bayterek", "baitarak", "district"),
+        ("Nylky village", "nilki", "settlement"),
+        ("Uygur District", "uikur", "district"),  # an ethnic word alone is the name itself
+        ("Shi", "si", None),  # a name made only of a suffix word is kept
+        ("", "", None),
+    ],
+)
+def test_translit_key(name: str, key: str, kind: str | None) -> None:
+    assert translit_key(name) == (key, kind)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Shapshal", "Shapshyl"),
+        ("Nylky", "Nilka"),
+        ("Nylky", "尼勒克"),
+        ("Bouryltogay", "Burultokay"),
+    ],
+)
+def test_skeleton_joins_vowel_variants(a: str, b: str) -> None:
+    assert translit_key(a)[0] != translit_key(b)[0]
+    assert skeleton(translit_key(a)[0]) == skeleton(translit_key(b)[0])
+
+
+@pytest.mark.parametrize(
+    ("query", "target", "expected"),
+    [
+        (None, "county", 0),
+        ("county", "county", 1),
+        ("county", "city", -1),
+        ("city", "settlement", 1),
+        ("district", "prefecture", 1),
+        ("district", "settlement", -1),
+        ("region", "country", -1),
+    ],
+)
+def test_kinds_agree(query: str | None, target: str, expected: int) -> None:
+    assert kinds_agree(query, target) == expected
+
+
+# ====================================================================== a small index
+
+
+@dataclass(frozen=True)
+class FakeDistrict:
+    id: str
+    name: str
+    level: str
+    parent: str | None
+    country: str
+    names: tuple[str, ...]
+    label_lon: float
+    label_lat: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name}
+
+
+DISTRICTS = (
+    # box: (west, south, east, north); the fake locate below uses them.
+    (FakeDistrict("CN-1", "Alpha County", "county", "CN-9", "CN", ("阿尔法县", "Alpha"),
+                  80.5, 43.5),
+     (80.0, 43.0, 81.0, 44.0)),
+    (FakeDistrict("CN-2", "Alpha City", "county", "CN-9", "CN", ("阿尔法市",), 81.5, 43.5),
+     (81.0, 43.0, 82.0, 44.0)),
+    (FakeDistrict("CN-9", "Alpha Prefecture", "prefecture", "CN", "CN", ("Alpha",), 81.0, 43.5),
+     None),
+    (FakeDistrict("KZ-1", "Beta Region", "region", "KZ", "KZ", (), 75.5, 43.5),
+     (75.0, 43.0, 76.0, 44.0)),
+)
+
+
+def fake_locate(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
+    out: list[str | None] = []
+    for lon, lat in zip(lons, lats, strict=True):
+        hit = None
+        for district, box in DISTRICTS:
+            if box and box[0] <= lon < box[2] and box[1] <= lat < box[3]:
+                hit = district.id
+        out.append(hit)
+    return out
+
+
+def entry(gid: int, name: str, lon: float, lat: float, country: str, pop: int = 0,
+          alternates: tuple[str, ...] = (), code: str = "PPL") -> GazetteerEntry:
+    return GazetteerEntry(gid, name, name, alternates, lon, lat, country, "", code, pop, "")
+
+
+def alias(text: str, target_type: str, target: str, name: str, country: str,
+          lon: float | None = None, lat: float | None = None, precision: str = "",
+          line: int = 2) -> Alias:
+    return Alias(text, "other", target_type, target, name, country, lon, lat, precision, "t", line)
+
+
+ENTRIES = (
+    entry(1, "Alphaville", 80.4, 43.4, "CN", 1000, ("Gammatown", "阿尔法镇")),
+    entry(2, "Gammatown", 75.4, 43.4, "KZ", 50000),  # the same name across the border
+    entry(3, "Deltakent", 75.6, 43.6, "KZ", 200, ("Дельтакент",)),
+    entry(4, "Oddprimary", 81.6, 43.6, "CN", 9000, ("Epsilon",)),
+    entry(5, "Farland", 10.0, 50.0, "DE", 10),
+)
+ALIASES = (
+    alias("Alfa", "district", "CN-1", "Alpha County", "CN"),
+    alias("Epsilon", "geonames", "4", "Epsilon City", "CN", precision="settlement"),
+    alias("Zetapoint", "point", "", "Zeta", "KZ", 75.9, 43.9, "exact"),
+)
+
+
+@pytest.fixture(scope="module")
+def index() -> GeocodeIndex:
+    return GeocodeIndex.build(ENTRIES, ALIASES, [d for d, _ in DISTRICTS], fake_locate)
+
+
+def test_stages(index: GeocodeIndex) -> None:
+    assert index.lookup("Deltakent").stage == "exact"
+    assert index.lookup("Alfa").stage == "alias"
+    assert index.lookup("Delta-kent village").stage == "transliterated"
+    assert index.lookup("Deltakyent").stage == "transliterated"  # same consonant skeleton
+    fuzzy = index.lookup("Deltakentt")
+    assert fuzzy.stage in ("transliterated", "fuzzy")
+    assert index.lookup("Deltakrnt").stage == "fuzzy"
+    assert index.lookup("Deltakrnt").score < 100
+
+
+def test_district_match_gives_the_district_and_its_precision(index: GeocodeIndex) -> None:
+    place = index.lookup("阿尔法县")
+    assert (place.ref, place.precision, place.stage) == ("district:CN-1", "county", "alias")
+    assert place.district is not None and place.district.id == "CN-1"
+    assert (place.lon, place.lat) == (80.5, 43.5)
+
+
+def test_settlement_gets_the_district_containing_it(index: GeocodeIndex) -> None:
+    place = index.lookup("Дельтакент")
+    assert (place.precision, place.country) == ("settlement", "KZ")
+    assert place.district is not None and place.district.id == "KZ-1"
+    outside = index.lookup("Farland")
+    assert outside.district is None
+
+
+def test_point_alias_keeps_its_precision_and_finds_its_district(index: GeocodeIndex) -> None:
+    place = index.lookup("zetapoint")
+    assert (place.precision, place.lon, place.lat, place.ref) == (
+        "exact", 75.9, 43.9, "point:75.90000,43.90000"
+    )
+    assert place.district is not None and place.district.id == "KZ-1"
+
+
+def test_geonames_alias_renames_an_odd_primary_name(index: GeocodeIndex) -> None:
+    place = index.lookup("Oddprimary")
+    assert (place.name, place.ref) == ("Epsilon City", "geonames:4")
+
+
+def test_curated_alias_outranks_geonames_on_the_same_key(index: GeocodeIndex) -> None:
+    # "Alpha" is a curated name of the prefecture and of the county; the prefecture's own
+    # name is "Alpha Prefecture", so the size prior decides: the prefecture.
+    place = index.lookup("Alpha")
+    assert place.ref == "district:CN-9"
+    assert {c.ref for c in place.candidates} == {"district:CN-1"}
+
+
+def test_suffix_kind_picks_the_unit(index: GeocodeIndex) -> None:
+    assert index.lookup("Alpha County").ref == "district:CN-1"
+    assert index.lookup("Alpha Shi").ref == "district:CN-2"  # a county-level city
+    assert index.lookup("阿尔法市").ref == "district:CN-2"
+    assert index.lookup("Alpha Diqu").ref == "district:CN-9"
+
+
+def test_size_prior_and_country_hint_on_a_border_name(index: GeocodeIndex) -> None:
+    both = index.lookup("Gammatown")
+    assert both.ref == "geonames:2"  # 50,000 people beat 1,000
+    assert [c.ref for c in both.candidates] == ["geonames:1"]
+    assert index.lookup("Gammatown", country="CN").ref == "geonames:1"
+    with pytest.raises(PlaceNotFound, match=r"No place in 'DE' matches 'Gammatown'"):
+        index.lookup("Gammatown", country="DE")
+
+
+def test_not_found_names_the_closest_candidates(index: GeocodeIndex) -> None:
+    with pytest.raises(PlaceNotFound) as info:
+        index.lookup("Deltak")
+    assert info.value.query == "Deltak"
+    assert info.value.candidates and info.value.candidates[0][0] == "Deltakent (geonames:3)"
+    assert "closest: 'Deltakent (geonames:3)'" in str(info.value)
+
+
+def test_short_names_are_not_fuzzed(index: GeocodeIndex) -> None:
+    with pytest.raises(PlaceNotFound):
+        index.lookup("Alpo")
+
+
+def test_answers_are_memoised(index: GeocodeIndex) -> None:
+    assert index.lookup("Deltakrnt") is index.lookup("Deltakrnt")
+    with pytest.raises(PlaceNotFound) as first:
+        index.lookup("Nowhere at all")
+    with pytest.raises(PlaceNotFound) as second:
+        index.lookup("Nowhere at all")
+    assert first.value is not second.value and str(first.value) == str(second.value)
+
+
+def test_districts_only(index: GeocodeIndex) -> None:
+    assert index.lookup("Alpha", districts_only=True).ref == "district:CN-9"
+    with pytest.raises(DistrictNotFound):
+        index.lookup("Deltakent", districts_only=True)
+
+
+def test_to_dict_is_the_cli_contract(index: GeocodeIndex) -> None:
+    data = index.lookup("Gammatown").to_dict()
+    assert list(data) == [
+        "query", "name", "lon", "lat", "precision", "country", "district", "score", "stage",
+        "candidates",
+    ]
+    assert data["district"] == {"id": "KZ-1", "name": "Beta Region"}
+    assert data["candidates"] == [
+        {"name": "Alphaville", "ref": "geonames:1", "country": "CN", "precision": "settlement",
+         "score": 100.0}
+    ]
+
+
+def test_non_string_query(index: GeocodeIndex) -> None:
+    with pytest.raises(TypeError, match="must be a string, not 5"):
+        index.lookup(5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "needle"),
+    [
+        (alias("X", "district", "CN-404", "X", "CN", line=7), "target",
+         "no district has the id 'CN-404'"),
+        (alias("X", "geonames", "404", "X", "CN", line=7), "target", "GeoNames id '404' is not in"),
+    ],
+)
+def test_alias_pointing_nowhere_is_an_error(bad: Alias, field: str, needle: str) -> None:
+    with pytest.raises(DataFileError) as info:
+        GeocodeIndex.build(ENTRIES, (bad,), [d for d, _ in DISTRICTS], fake_locate,
+                           aliases_path=Path("aliases.csv"))
+    assert (info.value.line, info.value.field) == (7, field)
+    assert "aliases.csv: line 7" in str(info.value)
+    assert needle in str(info.value)
+
+
+def test_geonames_alias_outside_the_extract_with_a_point_is_kept() -> None:
+    row = alias("Faraway", "geonames", "404", "Faraway", "CN", 80.2, 43.2, "settlement")
+    index = GeocodeIndex.build(ENTRIES, (row,), [d for d, _ in DISTRICTS], fake_locate)
+    place = index.lookup("Faraway")
+    assert (place.ref, place.district.id if place.district else None) == ("geonames:404", "CN-1")
+
+
+def test_locate_is_called_once_per_build() -> None:
+    calls: list[int] = []
+
+    def counting(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
+        calls.append(len(np.asarray(lons)))
+        return fake_locate(lons, lats)
+
+    GeocodeIndex.build(ENTRIES, ALIASES, [d for d, _ in DISTRICTS], counting)
+    assert calls == [len(ENTRIES), 1]  # the gazetteer, then the one point alias
