@@ -22,6 +22,8 @@ _CATEGORY_COLUMNS = ("district_id", "prefecture_id")
 
 def text(value: object) -> str | None:
     """Return a stripped string, or None for <NA>, NaN, None or an empty cell."""
+    if type(value) is str:
+        return value.strip() or None
     if value is None or value is pd.NA:
         return None
     if isinstance(value, float) and np.isnan(value):

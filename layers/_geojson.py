@@ -36,8 +36,17 @@ def json_value(value: Any) -> Any:
 
     Dicts lose their internal keys (those starting with ``_``); order is kept.
     """
-    if value is None or value is pd.NA or value is pd.NaT:
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if value is pd.NA or value is pd.NaT:
         return None
+    if kind is dict:
+        return {k: json_value(v) for k, v in value.items() if not k.startswith("_")}
+    if kind is list:
+        return [json_value(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): json_value(v) for k, v in value.items() if not str(k).startswith("_")}
     if isinstance(value, (list, tuple, np.ndarray)):

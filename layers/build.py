@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -58,19 +59,34 @@ def _source(
     }
 
 
-def _place_columns(places: pd.DataFrame, place_id: str | None) -> dict[str, Any]:
+_Places = dict[str, tuple[dict[str, Any], Point]]
+
+
+def _index_places(resolved: pd.DataFrame) -> _Places:
+    """Return place id -> (district columns, point) for fast look-ups while building."""
+    index: _Places = {}
+    for place_id, place in zip(resolved.index, _tuples(resolved), strict=True):
+        columns = {key: getattr(place, key) for key in _DISTRICT_KEYS}
+        index[str(place_id)] = (columns, Point(float(place.lon), float(place.lat)))
+    return index
+
+
+def _tuples(frame: pd.DataFrame) -> Iterator[Any]:
+    """Yield the rows of ``frame`` as namedtuples of plain Python values (None for missing)."""
+    plain = frame.astype(object)
+    return plain.where(plain.notna(), None).itertuples(index=False)
+
+
+def _place_columns(places: _Places, place_id: str | None) -> dict[str, Any]:
     """Return the district columns of a resolved place (all None for no place)."""
     if place_id is None:
         return dict.fromkeys(_DISTRICT_KEYS)
-    place = places.loc[place_id]
-    return {key: (None if pd.isna(place[key]) else place[key]) for key in _DISTRICT_KEYS}
+    return dict(places[place_id][0])
 
 
-def _point(places: pd.DataFrame, place_id: str) -> Point:
+def _point(places: _Places, place_id: str) -> Point:
     """Return the resolved point of a place."""
-    lon: Any = places.at[place_id, "lon"]
-    lat: Any = places.at[place_id, "lat"]
-    return Point(float(lon), float(lat))
+    return places[place_id][1]
 
 
 def _count(report: Any) -> int | None:
@@ -118,7 +134,7 @@ def _facility_attribution() -> str:
 def _people(records: Records) -> dict[str, dict[str, Any]]:
     """Return people by id: name, aliases, sensitivity, origin place, the row itself."""
     people: dict[str, dict[str, Any]] = {}
-    for row in records.people.itertuples(index=False):
+    for row in _tuples(records.people):
         people[str(row.id)] = {
             "name": text(row.name),
             "aliases": split_list(row.aliases),
@@ -147,7 +163,7 @@ def _facilities_frame(
     attribution = _facility_attribution()
     rows: list[dict[str, Any]] = []
     points: list[Point] = []
-    for i, row in enumerate(frame.itertuples(index=False)):
+    for i, row in enumerate(_tuples(frame)):
         facility_id = str(row.facility_id)
         rows.append(
             {
@@ -233,18 +249,18 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
     layers._years.BadDateError
         If a date cell is not EDTF.
     """
-    places = resolve_places(records.places)
-    place_rows = {str(r.id): r for r in records.places.itertuples(index=False)}
+    places = _index_places(resolve_places(records.places))
+    place_rows = {str(r.id): r for r in _tuples(records.places)}
     people = _people(records)
     facility_rows, facility_points = _facilities_frame(facilities)
 
     reports_by_site: dict[str, list[Any]] = defaultdict(list)
-    for row in records.population_reports.itertuples(index=False):
+    for row in _tuples(records.population_reports):
         year_bounds(text(row.date))  # fail early, naming the bad date
         reports_by_site[str(row.site_id)].append(row)
     detentions_by_site: dict[str, list[Any]] = defaultdict(list)
     detentions_by_person: dict[str, list[Any]] = defaultdict(list)
-    for row in records.detentions.itertuples(index=False):
+    for row in _tuples(records.detentions):
         if text(row.site_id) is not None:
             detentions_by_site[str(row.site_id)].append(row)
         detentions_by_person[str(row.person_id)].append(row)
@@ -262,7 +278,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
     sites: dict[str, dict[str, Any]] = {}
     site_rows: list[dict[str, Any]] = []
     site_points: list[Point] = []
-    for row in records.sites.itertuples(index=False):
+    for row in _tuples(records.sites):
         site_id = str(row.id)
         place_id = str(row.place_id)
         reports = sorted(reports_by_site.get(site_id, []), key=lambda r: str(r.id))
@@ -312,7 +328,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
     # --- reports -------------------------------------------------------------------------
     report_rows: list[dict[str, Any]] = []
     report_points: list[Point] = []
-    for row in records.population_reports.itertuples(index=False):
+    for row in _tuples(records.population_reports):
         site = sites[str(row.site_id)]
         level = reporter_sensitivity(row)
         reporter = people.get(text(row.reported_by) or "", {}).get("name")
@@ -432,7 +448,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
     event_rows: list[dict[str, Any]] = []
     event_points: list[Point] = []
     unplaced = 0
-    for row in records.events.itertuples(index=False):
+    for row in _tuples(records.events):
         event_place = text(row.place_id)
         if event_place is None:
             unplaced += 1
