@@ -8,6 +8,7 @@ skipped here so that one defect gives one problem.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import re
@@ -64,6 +65,7 @@ def _as_date(value: object) -> dt.date | None:
     raise ValueError(msg)
 
 
+@functools.lru_cache(maxsize=4096)
 def edtf_bounds(text: str) -> tuple[dt.date | None, dt.date | None]:
     """Parse an EDTF string and return its earliest and latest possible days.
 
