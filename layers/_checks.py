@@ -271,6 +271,14 @@ def _check_geocodes(file: str, row: RawRow, geocoder: Geocoder) -> list[Problem]
     except GeoError as exc:
         return [Problem(file, row.line, field, f"{query!r} does not geocode: {exc}")]
     found = getattr(place, "country", None)
+    if getattr(place, "stage", None) == "fuzzy":
+        matched = getattr(place, "name", "?")
+        msg = (
+            f"{query!r} matches {matched!r} only fuzzily (score "
+            f"{getattr(place, 'score', 0):.0f}): a guess; if it is right, set geocode_query "
+            f"to {matched!r}, else give lon/lat"
+        )
+        return [Problem(file, row.line, field, msg)]
     if hint and found and found != hint:
         msg = (
             f"{query!r} geocodes to {getattr(place, 'name', '?')!r} in {found!r}, "

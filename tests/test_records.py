@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from layers._checks import edtf_bounds
+from layers.facilities import ATTRIBUTION
 from layers.records import (
     DEFAULT_DATA_DIR,
     DEFAULT_SOURCE_DIR,
@@ -216,8 +217,8 @@ def test_readme_check_can_fail() -> None:
 
 def test_readme_documents_conventions() -> None:
     text = README.read_text(encoding="utf-8")
-    for needle in ("`2018-21`", "`2017-10/2017-12`", "`2017~`", "`2017?`", "python -m layers validate",
-                   "BuzzFeed News (Rajagopalan, Killing, Buschek), CC BY 4.0", "sha256sum",
+    for needle in ("`2018-21`", "`2017-10/2017-12`", "`2017~`", "`2017?`",
+                   "python -m layers validate", ATTRIBUTION, "sha256sum",
                    "`restricted`", "`private`", "`public`", "distinct_from"):
         assert needle in text, needle
     for token in ("2018-21", "2017-10/2017-12", "1995~", "2017~", "2017?", "2017%",

@@ -30,13 +30,19 @@ class FakePlace:
     country: str
     precision: str = "county"
     district: object = None
+    stage: str = "alias"
+    score: float = 100.0
 
 
-_KNOWN = {"Fuhai": FakePlace("Fuhai County", "CN"), "Almaty": FakePlace("Almaty", "KZ")}
+_KNOWN = {
+    "Fuhai": FakePlace("Fuhai County", "CN"),
+    "Almaty": FakePlace("Almaty", "KZ", stage="exact"),
+    "Fuhay": FakePlace("Fuhai County", "CN", stage="fuzzy", score=91.0),
+}
 
 
 def fake_geocode(name: str, *, country: str | None = None) -> FakePlace:
-    """Stand-in for geo.geocode that knows two places."""
+    """Stand-in for geo.geocode that knows two places and one fuzzy spelling."""
     try:
         return _KNOWN[name]
     except KeyError:
