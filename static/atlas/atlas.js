@@ -76,15 +76,16 @@
     var legend = L.control({ position: "bottomleft" });
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "atlas-legend leaflet-bar");
-      var h = ['<div class="atlas-legend-title">Legend</div>'];
+      var h = ["<details open><summary>Legend</summary>"];
       for (var i = 0; i < data.layers.length; i++) {
         var ly = data.layers[i];
         var sym = ly[3] === "line" ? "atlas-swatch-line" : "atlas-swatch";
         h.push('<div><span class="' + sym + " atlas-l" + i + '"></span>' + data.s[ly[1]] + "</div>");
       }
       h.push('<div><span class="atlas-swatch atlas-approx atlas-lx"></span>' +
-        "place known only to its county/prefecture: dashed ring at its centre, dashed outline of the area</div>");
-      h.push('<div><span class="atlas-swatch-cluster">3</span>several records here: click to zoom or spread them out</div>');
+        "known only to its county or prefecture (dashed outline)</div>");
+      h.push('<div><span class="atlas-swatch-cluster">3</span>records nearby or at one spot: click</div>');
+      h.push("</details>");
       div.innerHTML = h.join("");
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);

@@ -1,0 +1,165 @@
+"""app.py through Streamlit's AppTest, on the small fixture package (ATLAS_DATA_DIR)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from layers.export import to_geojson_bytes
+from layers.filters import Filters, filter_layers
+from layers.view import load_atlas, year_bounds
+from tests.conftest import REPO, SMALL
+
+COUNT = re.compile(r"Shown: (\d+) features")
+TIMEOUT = 300
+
+
+@pytest.fixture
+def small_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(SMALL))
+    monkeypatch.setenv("ATLAS_SOURCE_DIR", str(SMALL / "sources"))
+    monkeypatch.delenv("ATLAS_FACILITIES", raising=False)
+    monkeypatch.delenv("ATLAS_BASEMAP", raising=False)
+    yield
+
+
+@pytest.fixture(scope="module")
+def small_atlas() -> Any:
+    return load_atlas(SMALL)
+
+
+def _app(query: dict[str, Any] | None = None) -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _count(at: AppTest) -> int:
+    for element in at.markdown:
+        match = COUNT.search(element.value)
+        if match:
+            return int(match.group(1))
+    raise AssertionError("no 'Shown: N features' line")
+
+
+def _component(at: AppTest) -> dict[str, Any]:
+    instances = at.get("component_instance")
+    assert len(instances) == 1
+    return dict(json.loads(instances[0].proto.json_args))
+
+
+def test_app_runs_without_exceptions(small_env: None, small_atlas: Any) -> None:
+    at = _app()
+    assert not at.exception, at.exception
+    assert _count(at) == sum(small_atlas.layers.counts().values())
+
+
+def test_year_range_changes_the_count_and_the_url(small_env: None, small_atlas: Any) -> None:
+    at = _app()
+    before = _count(at)
+    _, last = year_bounds(small_atlas.layers)
+    at.slider(key="years").set_value((last, last)).run()
+    assert not at.exception
+    after = _count(at)
+    assert after < before
+    assert at.query_params["years"] == [f"{last}-{last}"]
+    at.toggle(key="undated").set_value(False).run()
+    assert _count(at) <= after
+    assert at.query_params["undated"] == ["0"]
+
+
+def test_layers_and_search_change_the_count(small_env: None, small_atlas: Any) -> None:
+    at = _app()
+    at.multiselect(key="layers").set_value(["sites"]).run()
+    assert _count(at) == len(small_atlas.layers.sites)
+    assert at.query_params["layers"] == ["sites"]
+    at.text_input(key="q").set_value("onerror").run()
+    assert _count(at) == 1
+    assert at.query_params["q"] == ["onerror"]
+
+
+def test_url_sets_the_filters(small_env: None, small_atlas: Any) -> None:
+    _, last = year_bounds(small_atlas.layers)
+    at = _app({"layers": "sites,reports", "years": f"{last}-{last}", "undated": "0"})
+    assert not at.exception
+    assert at.multiselect(key="layers").value == ["sites", "reports"]
+    assert at.slider(key="years").value == (last, last)
+    assert at.toggle(key="undated").value is False
+    expected = filter_layers(
+        small_atlas.layers,
+        Filters(years=(last, last), include_undated=False, layers=("sites", "reports")),
+    )
+    assert _count(at) == sum(expected.counts().values())
+
+
+def test_bad_url_parameter_is_named(small_env: None) -> None:
+    at = _app({"years": "2020-2017"})
+    assert not at.exception
+    assert any("'2020-2017'" in w.value for w in at.warning)
+
+
+def test_district_from_the_url(small_env: None, small_atlas: Any) -> None:
+    district = next(d for d in small_atlas.layers.sites["district_id"] if isinstance(d, str))
+    at = _app({"district": district})
+    assert at.multiselect(key="districts").value == [district]
+    expected = filter_layers(small_atlas.layers, Filters(districts=(district,)))
+    assert _count(at) == sum(expected.counts().values())
+    assert at.query_params["district"] == [district]
+
+
+def test_download_is_exactly_what_is_shown(
+    small_env: None, small_atlas: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def spy(self: Any, data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
+        if filename and isinstance(data, bytes):
+            stored[filename] = data
+        return original(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    at = _app({"layers": "sites,witnesses"})
+    assert not at.exception
+    assert at.download_button(key="download").label.startswith("Download")
+    expected = to_geojson_bytes(
+        filter_layers(small_atlas.layers, Filters(layers=("sites", "witnesses")))
+    )
+    assert stored["xinjiang-atlas.geojson"] == expected
+    assert len(json.loads(expected)["features"]) == _count(at)
+
+
+def test_map_component_loads_only_local_files(small_env: None) -> None:
+    at = _app()
+    args = _component(at)
+    links = args["js_links"] + args["css_links"]
+    assert links, "no js/css links"
+    for link in links:
+        assert link.startswith("/app/static/"), link
+        assert (REPO / "static" / link.removeprefix("/app/static/")).is_file(), link
+    assert not re.search(r"https?://", args["script"] + args["header"] + args["html"])
+    assert args["returned_objects"] == ["last_object_clicked_popup"]
+
+
+def test_hostile_name_never_reaches_the_page_raw(small_env: None) -> None:
+    at = _app({"q": "onerror"})
+    args = _component(at)
+    assert "<img" not in args["script"]
+    assert "`" not in args["script"].split("atlasRender(", 1)[1]
+    for element in at.markdown:
+        assert "<img" not in element.value
+    assert "<img src=x onerror=alert(1)>" in at.dataframe[0].value["name"].tolist()[0]
+
+
+def test_static_files_are_served_by_streamlit_config() -> None:
+    config = (REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    assert re.search(r"^enableStaticServing\s*=\s*true", config, flags=re.MULTILINE)
+    assert Path(REPO / "static" / "leaflet" / "leaflet.js").is_file()
