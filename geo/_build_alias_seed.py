@@ -56,7 +56,7 @@ COLUMNS = (
 )
 SCRIPTS = ("zh", "pinyin", "ug-latn", "ug-arab", "kk-latn", "kk-cyrl", "ru", "en", "other")
 DEFAULT_OUTPUT = Path(__file__).parent / "data" / "aliases.csv"
-BUZZFEED_TSV = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "buzzfeed_2021"
+BUZZFEED_TSV = Path(__file__).resolve().parents[1] / "data" / "external" / "buzzfeed_2021"
 BUZZFEED_TSV = BUZZFEED_TSV / "all_locations_2021-07-20.tsv"
 
 # attestation labels (documented in aliases.README.md)
