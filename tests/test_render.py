@@ -10,14 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from shapely.geometry import LineString, Point, box
 
-from layers._layerset import Layers, columns_of
 from layers.render import (
     DEFAULT_ASSET_BASE,
     NotOfflineError,
@@ -29,113 +25,9 @@ from layers.render import (
     popup_text,
     render_map,
 )
+from tests.fixtures.render_layers import HOSTILE, make_districts, make_layers
 
 REPO = Path(__file__).resolve().parent.parent
-HOSTILE = "<img src=x onerror=alert(1)>`${alert(2)}`</script><script>alert(3)</script>'\"&"
-
-_BASE = {
-    "precision": "exact",
-    "district": "Fuhai County",
-    "district_id": "CN-654323",
-    "prefecture": "Altay Prefecture",
-    "prefecture_id": "CN-654300",
-    "country": "CN",
-    "sensitivity": "public",
-}
-
-
-def _frame(layer: str, rows: list[dict], geometries: list) -> gpd.GeoDataFrame:
-    columns = [c for c in columns_of(layer) if c != "geometry"]
-    data = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
-    for column in ("year_start", "year_end"):
-        data[column] = pd.array(list(data[column]), dtype="Int64")
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geometries, crs=4326), crs=4326)
-
-
-def _empty(layer: str) -> gpd.GeoDataFrame:
-    return _frame(layer, [], [])
-
-
-def make_layers(name: str = HOSTILE) -> Layers:
-    """Two sites at one point, one known only to its county, a witness, a link, a facility."""
-    sites = _frame(
-        "sites",
-        [
-            dict(
-                layer="site", id="site-1", name=name, year_start=2017, year_end=2019,
-                sources=[{"source": "src-1", "quote": f"3,000 people {name}"}], kind="camp",
-                description=name,
-                population_reports=[
-                    {"count": 3000, "date": "2018", "reporter": name, "quote": "q"}
-                ],
-                **_BASE,
-            ),
-            dict(
-                layer="site", id="site-2", name="Second site", year_start=2018,
-                year_end=2018, sources=[{"source": "src-1", "quote": "second quote"}],
-                kind="prison", **_BASE,
-            ),
-            dict(
-                layer="site", id="site-3", name="County only", sources=[], kind="camp",
-                **{**_BASE, "precision": "county"},
-            ),
-        ],
-        [Point(87.5, 47.1), Point(87.5, 47.1), Point(87.7, 47.2)],
-    )
-    witnesses = _frame(
-        "witnesses",
-        [
-            dict(
-                layer="witness", id="p-1-origin", name=name, aliases=[name, "Alias"],
-                origin=name, detained_at=["site-1"], person_id="p-1",
-                sources=[{"source": name, "quote": name}], **_BASE,
-            )
-        ],
-        [Point(80.1, 44.0)],
-    )
-    links = _frame(
-        "links",
-        [
-            dict(
-                layer="link", id="p-1->site-1", name=f"{name} \u2192 site", sources=[],
-                person_id="p-1", site_id="site-1", year_start=2017, year_end=2018, **_BASE,
-            )
-        ],
-        [LineString([(80.1, 44.0), (87.5, 47.1)])],
-    )
-    facilities = _frame(
-        "facilities",
-        [
-            dict(
-                layer="facility", id="bf-1-A", name=name, facility_id="bf-1-A",
-                facility_type="camp", corroboration="corroborated", sources=[],
-                attribution="BuzzFeed News (Rajagopalan, Killing, Buschek), CC BY 4.0",
-                **_BASE,
-            )
-        ],
-        [Point(87.6, 47.0)],
-    )
-    return Layers(
-        sites=sites,
-        reports=_empty("reports"),
-        witnesses=witnesses,
-        links=links,
-        facilities=facilities,
-        events=_empty("events"),
-    )
-
-
-def make_districts(name: str = "Fuhai County") -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {
-            "id": ["CN-654323", "CN-654300"],
-            "name": [name, "Altay Prefecture"],
-            "level": ["county", "prefecture"],
-        },
-        geometry=[box(87.0, 46.5, 88.5, 47.6), box(85.0, 46.0, 91.0, 49.0)],
-        crs=4326,
-    )
-
 
 @pytest.fixture(scope="module")
 def page() -> str:

@@ -1,0 +1,124 @@
+"""layers.view: URL parameters <-> filters, counts, per-year chart, table, clicked records."""
+
+from __future__ import annotations
+
+import pytest
+
+from layers.filters import Filters
+from layers.view import (
+    SETTINGS,
+    BadParameterError,
+    clicked_ids,
+    data_paths,
+    feature_by_id,
+    filters_from_params,
+    layer_counts,
+    params_from_filters,
+    per_year,
+    setting,
+    shown_table,
+    year_bounds,
+)
+from tests.fixtures.render_layers import HOSTILE, make_layers
+
+BOUNDS = (2014, 2021)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, Filters()),
+        ({"years": "2017-2019"}, Filters(years=(2017, 2019))),
+        ({"years": "2018"}, Filters(years=(2018, 2018))),
+        ({"years": "2010-2030"}, Filters(years=BOUNDS)),
+        ({"years": "2017-2019", "undated": "0"}, Filters(years=(2017, 2019),
+                                                         include_undated=False)),
+        ({"layers": "sites,report"}, Filters(layers=("sites", "reports"))),
+        ({"layers": ["facilities"]}, Filters(layers=("facilities",))),
+        ({"q": "Fuhai camp"}, Filters(search="Fuhai camp")),
+    ],
+)
+def test_filters_from_params(params: dict, expected: Filters) -> None:
+    assert filters_from_params(params, bounds=BOUNDS) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "name", "value"),
+    [
+        ({"years": "2020-2017"}, "years", "2020-2017"),
+        ({"years": "last year"}, "years", "last year"),
+        ({"undated": "maybe"}, "undated", "maybe"),
+        ({"layers": "sites,camps"}, "layers", "camps"),
+    ],
+)
+def test_bad_params_are_named(params: dict, name: str, value: str) -> None:
+    with pytest.raises(BadParameterError, match=repr(value)) as info:
+        filters_from_params(params, bounds=BOUNDS)
+    assert (info.value.name, info.value.value) == (name, value)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(years=(2017, 2019), include_undated=False),
+        Filters(include_undated=False),
+        Filters(layers=("sites", "links"), search="Ili"),
+    ],
+)
+def test_params_round_trip(filters: Filters) -> None:
+    params = params_from_filters(filters, bounds=BOUNDS)
+    assert filters_from_params(params, bounds=BOUNDS) == filters
+
+
+def test_default_view_has_a_short_url() -> None:
+    assert params_from_filters(Filters(years=BOUNDS), bounds=BOUNDS) == {}
+
+
+def test_counts_and_year_bounds() -> None:
+    layers = make_layers()
+    counts = layer_counts(layers)
+    assert counts["Sites (camps, prisons, detention)"] == 3
+    assert counts["Events"] == 0
+    assert year_bounds(layers) == (2017, 2019)
+    empty = layers.replace(**{n: f.iloc[0:0] for n, f in layers.items()})
+    assert year_bounds(empty) == BOUNDS
+
+
+def test_per_year_counts_detentions_in_every_year_they_span() -> None:
+    chart = per_year(make_layers())
+    assert list(chart.index) == [2017, 2018]
+    assert list(chart["detentions"]) == [1, 1]
+    assert list(chart["reports"]) == [0, 0]
+
+
+def test_table_keeps_hostile_text_as_text() -> None:
+    table = shown_table(make_layers())
+    assert len(table) == 6
+    assert HOSTILE in set(table["name"])
+    assert table.loc[table["id"] == "site-2", "years"].item() == "2018"
+
+
+def test_clicked_ids_takes_the_popups_own_last_line() -> None:
+    assert clicked_ids(None) == []
+    assert clicked_ids("Site\nname\nRecord id: site-1") == ["site-1"]
+    spoof = "a quote saying Record id: site-2 in the middle\u2014 src Record id: site-1"
+    assert clicked_ids(spoof) == ["site-1"]
+
+
+def test_feature_by_id_returns_properties_in_order() -> None:
+    found = feature_by_id(make_layers(), ["site-2", "nope", "bf-1-A"])
+    assert [f["id"] for f in found] == ["site-2", "bf-1-A"]
+    assert "geometry" not in found[0]
+
+
+def test_settings() -> None:
+    assert setting("ATLAS_BASEMAP", {}) == "offline"
+    assert setting("ATLAS_BASEMAP", {"ATLAS_BASEMAP": "osm"}) == "osm"
+    with pytest.raises(KeyError, match="'ATLAS_NOPE'"):
+        setting("ATLAS_NOPE", {})
+    assert {s.name for s in SETTINGS} == {"ATLAS_DATA_DIR", "ATLAS_FACILITIES", "ATLAS_BASEMAP"}
+    data, facilities = data_paths({"ATLAS_DATA_DIR": "/x"})
+    assert str(data) == "/x"
+    assert str(facilities) == "/x/external/buzzfeed_2021/all_locations_2021-07-20.tsv"
+    assert data_paths({}) == (None, None)
