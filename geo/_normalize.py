@@ -9,8 +9,8 @@ Three keys, each looser than the one before:
   and romanisation variants folded (ch/sh/c/x/ç/ş, zh/j/dzh, q/k/g, gh/g, ou/u, ö/o, ü/u,
   ä/e/ə/a, y/i, w/v, doubled letters, hyphens and spaces). It also reports what kind of unit a
   dropped suffix named (:data:`SUFFIX_KINDS`), so ``"Hotan County"`` can prefer the county.
-- :func:`skeleton`: the consonants of the transliteration key, for vowel variants no one wrote
-  down (``Shapshal``/``Shapshyl``, ``Nylky``/``Nilka``).
+- :func:`skeleton`: the transliteration key with every vowel run replaced by ``V``, for vowel
+  variants no one wrote down (``Shapshal``/``Shapshyl``, ``Nylky``/``Nilka``).
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(.)\1+", r"\1"),
     )
 )
-_VOWELS = re.compile(r"[aeiou]")
+_VOWELS = re.compile(r"[aeiou]+")
 
 
 @lru_cache(maxsize=200_000)
@@ -267,7 +267,10 @@ def translit_key(text: str) -> tuple[str, str | None]:
 
 
 def skeleton(key: str) -> str:
-    """Return the consonant skeleton of a transliteration key (vowels dropped, runs merged).
+    """Return the consonant skeleton of a transliteration key: each vowel run becomes ``V``.
+
+    Vowel qualities go, syllables stay: ``Shapshal`` and ``Shapshyl`` share ``sVpsVl`` while
+    ``Mango`` (``mVnkV``) and ``Manghit`` (``mVnkVt``) do not.
 
     Parameters
     ----------
@@ -277,9 +280,9 @@ def skeleton(key: str) -> str:
     Returns
     -------
     str
-        ``"spsl"`` for both ``"sapsal"`` (Shapshal) and ``"sapsil"`` (Shapshyl).
+        The skeleton.
     """
-    return re.sub(r"(.)\1+", r"\1", _VOWELS.sub("", key))
+    return re.sub(r"(.)\1+", r"\1", _VOWELS.sub("V", key))
 
 
 def kinds_agree(query_kind: str | None, target_kind: str) -> int:

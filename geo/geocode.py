@@ -72,14 +72,14 @@ logger = logging.getLogger(__name__)
 Stage = Literal["exact", "alias", "transliterated", "fuzzy"]
 
 #: Lowest rapidfuzz ratio (0-100) between transliteration keys accepted by the fuzzy stage.
-FUZZY_MIN = 88.0
+FUZZY_MIN = 92.0
 #: Shortest transliteration key (letters) the fuzzy stage will try; shorter keys are too easy to
 #: confuse ("aral"/"oral").
-FUZZY_MIN_LENGTH = 5
+FUZZY_MIN_LENGTH = 6
 #: Lowest key similarity for two names with the same consonant skeleton.
-SKELETON_MIN = 75.0
-#: Shortest skeleton used for matching.
-SKELETON_MIN_LENGTH = 3
+SKELETON_MIN = 80.0
+#: Fewest consonants a skeleton needs to be used for matching.
+SKELETON_MIN_CONSONANTS = 3
 
 _LEVEL_BONUS = {"country": 4.0, "region": 3.0, "prefecture": 2.0, "county": 1.0}
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -363,7 +363,7 @@ class GeocodeIndex:
         bucket = self.translit.setdefault(tkey, {})
         bucket[target] = bucket.get(target, False) or curated
         skel = skeleton(tkey)
-        if len(skel) >= SKELETON_MIN_LENGTH:
+        if len(skel) - skel.count("V") >= SKELETON_MIN_CONSONANTS:
             self.skeletons.setdefault(skel, set()).add(tkey)
 
     def _linked_district(self, entry: GazetteerEntry) -> str | None:
@@ -492,7 +492,7 @@ class GeocodeIndex:
         if found:
             return found, kind
         skel = skeleton(tkey)
-        if len(skel) >= SKELETON_MIN_LENGTH:
+        if len(skel) - skel.count("V") >= SKELETON_MIN_CONSONANTS:
             for other in self.skeletons.get(skel, ()):
                 score = float(fuzz.ratio(tkey, other))
                 if score < SKELETON_MIN:
