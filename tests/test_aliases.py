@@ -18,7 +18,13 @@ from pathlib import Path
 import pytest
 from frictionless import Resource, Schema
 
-from geo._build_alias_seed import ascii_fold, classify_script, uly_to_arabic
+from geo._build_alias_seed import (
+    ascii_fold,
+    classify_script,
+    romanise_cyrillic,
+    uly_to_arabic,
+    uly_to_cyrillic,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ALIASES = ROOT / "geo" / "data" / "aliases.csv"
@@ -408,3 +414,37 @@ def test_ascii_fold_drops_uly_diacritics() -> None:
 )
 def test_classify_script(text: str, script: str) -> None:
     assert classify_script(text) == script
+
+
+@pytest.mark.parametrize(
+    ("uly", "cyrillic"),
+    [("Ghulja", "Ғулҗа"), ("Qeshqer", "Қәшқәр"), ("Yéngisar", "Еңисар"), ("Xoten", "Хотән")],
+)
+def test_uly_to_cyrillic_spells_as_geonames(uly: str, cyrillic: str) -> None:
+    assert uly_to_cyrillic(uly) == cyrillic
+
+
+@pytest.mark.parametrize(
+    ("kazakh", "latin"),
+    [
+        # the testimony's spellings come out of the plain system or its variants
+        ("Шәуешек", "Shaueshek"),
+        ("Нылқы", "Nylky"),
+        ("Қызылағаш", "Kyzylagash"),
+        ("Бурылтоғай", "Bouryltogay"),
+        ("Жаркент", "Zharkent"),
+        ("Құлжа", "Kulja"),
+        ("Шапшал", "Shapshal"),
+    ],
+)
+def test_kazakh_romanisation_reaches_the_testimony_spellings(kazakh: str, latin: str) -> None:
+    assert latin in romanise_cyrillic(kazakh, kazakh=True)
+
+
+def test_russian_romanisation_keeps_or_drops_the_soft_sign() -> None:
+    assert romanise_cyrillic("Кульджа", kazakh=False) == ["Kuldzha", "Kul'dzha"]
+
+
+def test_romanisation_refuses_an_unknown_letter() -> None:
+    with pytest.raises(ValueError, match="no romanisation for 'ќ'"):
+        romanise_cyrillic("Аќмола", kazakh=True)
