@@ -108,9 +108,10 @@ def resolve_places(places: pd.DataFrame) -> pd.DataFrame:
         row: dict[str, object] = {"place_id": place_id, "name": name, "country": country}
         if lon is not None and lat is not None:
             lon, lat = geo.validate_lonlat(lon, lat)
+            precision = _text(record.precision) or "exact"
             row.update(
-                lon=lon, lat=lat, precision=_text(record.precision) or "exact",
-                district_id=None, ref=f"override:{place_id}", point_lookup=True,
+                lon=lon, lat=lat, precision=precision, district_id=None,
+                ref=f"override:{place_id}", point_lookup=precision != "country",
             )
             rows.append(row)
             continue

@@ -232,3 +232,14 @@ def test_span_years_keeps_what_is_dated() -> None:
     assert span_years([("2017-11", "2018-02"), ("2019", None)]) == (2017, 2019)
     assert span_years([(None, "2018")]) == (2018, 2018)
     assert span_years([(None, None)]) == (None, None)
+
+
+def test_country_precision_override_has_no_district() -> None:
+    records = small_records()
+    places = records.places.copy()
+    places.loc[places["id"] == "PL006", "precision"] = "country"
+    layers = build_layers(dataclasses.replace(records, places=places), None)
+    p005 = layers.witnesses.set_index("id").loc["P005-origin"]
+    assert p005["precision"] == "country"
+    assert p005["district_id"] is None or pd.isna(p005["district_id"])
+    assert p005["prefecture_id"] is None or pd.isna(p005["prefecture_id"])
