@@ -34,7 +34,8 @@ from layers._names import DEFAULT_THRESHOLD
 from layers._problem import Problem
 from layers._quotes import check_quotes
 from layers._tables import RawTable, read_tables
-from layers.records import DEFAULT_DATA_DIR, RecordsError, load_schema, source_dir
+from layers.records import DEFAULT_DATA_DIR, RecordsError, load_schema
+from layers.records import source_dir as resolve_source_dir
 
 __all__ = [
     "GeocoderUnavailableError",
@@ -72,7 +73,7 @@ def default_geocoder() -> Geocoder:
 
 def validate_package(
     data_dir: Path = DEFAULT_DATA_DIR,
-    source_directory: Path | None = None,
+    source_dir: Path | None = None,
     *,
     geocoder: Geocoder | None = None,
     name_threshold: float = DEFAULT_THRESHOLD,
@@ -83,7 +84,7 @@ def validate_package(
     ----------
     data_dir : pathlib.Path
         Directory of ``datapackage.json`` and its CSV files.
-    source_directory : pathlib.Path, optional
+    source_dir : pathlib.Path, optional
         Directory of the source texts; default from :func:`layers.records.source_dir`
         (``$ATLAS_SOURCE_DIR`` or ``<repo>/../shared/sources``).
     geocoder : callable, optional
@@ -105,7 +106,7 @@ def validate_package(
         return [Problem(descriptor_path.name, None, None, str(exc))]
     tables = read_tables(data_dir, descriptor)
     problems = frictionless_problems(descriptor_path, tables)
-    problems += check_quotes(tables, source_dir(source_directory))
+    problems += check_quotes(tables, resolve_source_dir(source_dir))
     extra: list[Problem] = []
     if geocoder is None:
         try:
