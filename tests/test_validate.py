@@ -263,3 +263,23 @@ def test_only_typography_is_forgiven() -> None:
     assert not source.contains("met her in Almaty in 2019 .")
     assert not source.contains("held in the camp at Bouryltogay ... about")
     assert not source.contains("")
+
+
+def test_header_problems_are_on_line_one(tmp_path: Path) -> None:
+    shutil.copytree(PACKAGES / "good", tmp_path / "pkg")
+    path = tmp_path / "pkg" / "sites.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace(",description,", ",desc,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = validate_package(tmp_path / "pkg", SOURCES, geocoder=fake_geocode)
+    assert [(p.file, p.row, p.field) for p in problems] == [("sites.csv", 1, "description")]
+    assert problems[0].message == "header label 'desc' where the schema has field 'description'"
+
+
+def test_blank_lines_are_reported(tmp_path: Path) -> None:
+    shutil.copytree(PACKAGES / "good", tmp_path / "pkg")
+    path = tmp_path / "pkg" / "events.csv"
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([header, "", *rows]) + "\n", encoding="utf-8")
+    problems = validate_package(tmp_path / "pkg", SOURCES, geocoder=fake_geocode)
+    assert [str(p) for p in problems] == ["events.csv:2:-: blank row"]
