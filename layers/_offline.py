@@ -10,12 +10,11 @@ walks a finished map the way ``st_folium`` does and refuses any link that is not
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
@@ -32,8 +31,7 @@ __all__ = [
 #: Where the app serves ``static/`` (Streamlit's static file serving).
 DEFAULT_ASSET_BASE = "/app/static"
 
-_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')
-_UNSAFE_IN_SCRIPT = re.compile(r"[<>&'`${}\u2028\u2029]")
+_SCRIPT_ESCAPES = {ord(c): f"\\u{ord(c):04x}" for c in "<>&'`$%#"}
 
 
 class NotOfflineError(RuntimeError):
@@ -85,17 +83,15 @@ def offline_map(*, asset_base: str = DEFAULT_ASSET_BASE, **kwargs: Any) -> foliu
 def js_literal(value: Any) -> str:
     r"""Return ``value`` as a JSON literal that is safe inside an HTML ``<script>`` element.
 
-    Inside string literals, ``< > & ' ` $ { }`` and U+2028/U+2029 become ``\uXXXX`` escapes
-    (``ensure_ascii`` already escapes everything else outside ASCII), so no data can close the
-    script, open a tag, end a template literal or look like a Jinja/st_folium placeholder.
-    NaN is refused.
+    ``< > & ' ` $ % #`` become ``\u003c``-style escapes and ``{{`` becomes ``{\u007b``.
+    None of these occurs in JSON outside a string, so the replacement only touches string
+    contents; ``ensure_ascii`` escapes the rest of non-ASCII (U+2028/U+2029 included). No data
+    can then close the script, open a tag, end or interpolate a template literal, or form
+    Jinja syntax (``{{``, ``{%``, ``{#``) or the ``{{'name'}}`` placeholder ``st_folium``
+    rewrites. NaN is refused.
     """
     text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
-
-    def escape(match: re.Match[str]) -> str:
-        return _UNSAFE_IN_SCRIPT.sub(lambda c: f"\\u{ord(c.group()):04x}", match.group())
-
-    return _STRING_LITERAL.sub(escape, text)
+    return text.translate(_SCRIPT_ESCAPES).replace("{{", "{\\u007b")
 
 
 class AtlasLayers(JSCSSMixin, MacroElement):
@@ -135,6 +131,36 @@ class AtlasLayers(JSCSSMixin, MacroElement):
             ),
             ("atlas_css", f"{base}/atlas/atlas.css"),
         ]
+
+    def render(self, **kwargs: Any) -> None:
+        """Add the links to the page header and the script, verbatim, to the page script."""
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            msg = f"{self.get_name()!r} can only be rendered inside a branca Figure"
+            raise TypeError(msg)
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(_Verbatim(str(script(self, kwargs))), name=self.get_name())
+
+
+class _Verbatim(Element):
+    """Text that goes into the page as it is.
+
+    branca wraps every rendered macro in ``Element(text)``, which compiles the text as a
+    Jinja template and renders it a second time: data holding ``{{ ... }}`` or ``{% ... %}``
+    would run as template code on the server. This element never goes through Jinja.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """Return the text unchanged."""
+        return self._text
 
 
 def _walk(element: Element) -> Iterator[Element]:

@@ -19,6 +19,8 @@ import pandas as pd
 __all__ = [
     "APPROXIMATE_PRECISIONS",
     "LAYER_LABELS",
+    "Parts",
+    "PopupParts",
     "PopupText",
     "details_html",
     "esc",
@@ -134,13 +136,23 @@ def _get(row: Mapping[str, Any], key: str) -> Any:
     return row.get(key) if hasattr(row, "get") else None
 
 
+def _items(row: Mapping[str, Any], key: str) -> list[Any]:
+    """Return a list-valued property as a list ([] when missing or not a list)."""
+    value = _get(row, key)
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return list(value.tolist())
+    return []
+
+
 def _facts(layer: str, row: Mapping[str, Any]) -> list[str]:
     """Return the plain (unescaped) fact lines of a feature."""
     facts: list[str] = []
     if layer == "site":
         if plain(_get(row, "description")):
             facts.append(plain(_get(row, "description")))
-        for report in _get(row, "population_reports") or ():
+        for report in _items(row, "population_reports"):
             count = _number(report.get("count"))
             if not count:
                 continue
@@ -160,12 +172,12 @@ def _facts(layer: str, row: Mapping[str, Any]) -> list[str]:
         if plain(_get(row, "breakdown")):
             facts.append(f"Breakdown: {plain(_get(row, 'breakdown'))}")
     elif layer == "witness":
-        aliases = [plain(a) for a in _get(row, "aliases") or () if plain(a)]
+        aliases = [plain(a) for a in _items(row, "aliases") if plain(a)]
         if aliases:
             facts.append("Also written: " + ", ".join(aliases))
         if plain(_get(row, "origin")):
             facts.append(f"Home place as written: {plain(_get(row, 'origin'))}")
-        held = [plain(s) for s in _get(row, "detained_at") or () if plain(s)]
+        held = [plain(s) for s in _items(row, "detained_at") if plain(s)]
         if held:
             facts.append("Held at: " + ", ".join(held))
     elif layer == "facility":
@@ -189,14 +201,14 @@ def _facts(layer: str, row: Mapping[str, Any]) -> list[str]:
     return facts
 
 
-def _approx_note(row: Mapping[str, Any]) -> str:
-    precision = plain(_get(row, "precision"))
+def _approx_note(precision_value: object, district: object, prefecture: object) -> str:
+    precision = plain(precision_value)
     if precision not in APPROXIMATE_PRECISIONS:
         return ""
     area = _AREA_WORDS[precision]
-    name = plain(_get(row, "district")) if precision == "county" else ""
+    name = plain(district) if precision == "county" else ""
     if precision in {"prefecture", "region"}:
-        name = plain(_get(row, "prefecture")) or plain(_get(row, "district"))
+        name = plain(prefecture) or plain(district)
     where = f" ({name})" if name else ""
     return (
         f"Place known only to the {area}{where}: marked at its centre, "
@@ -204,12 +216,20 @@ def _approx_note(row: Mapping[str, Any]) -> str:
     )
 
 
+def _subtitle(layer: str, kind_value: object) -> str:
+    subtitle = _SUBTITLES.get(layer, layer.capitalize())
+    kind = plain(kind_value)
+    if kind and layer in {"site", "event"}:
+        subtitle = f"{subtitle} \u00b7 {kind.replace('_', ' ')}"
+    return subtitle
+
+
 def _quotes(
     row: Mapping[str, Any], source_titles: Mapping[str, str]
 ) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
-    for entry in _get(row, "sources") or ():
+    for entry in _items(row, "sources"):
         quote = plain(entry.get("quote"))
         source_id = plain(entry.get("source"))
         source = source_titles.get(source_id, source_id)
@@ -239,24 +259,83 @@ def popup_text(
     PopupText
         Every field escaped with :func:`esc`.
     """
-    titles = source_titles or {}
-    layer = plain(_get(row, "layer"))
-    subtitle = _SUBTITLES.get(layer, layer.capitalize())
-    kind = plain(_get(row, "kind")) or plain(_get(row, "facility_type"))
-    if kind and layer in {"site", "event"}:
-        subtitle = f"{subtitle} \u00b7 {kind.replace('_', ' ')}"
-    where = _join(_get(row, "district"), _get(row, "prefecture"), _get(row, "country"))
+    parts = PopupParts(source_titles).parts(row)
     return PopupText(
-        layer=layer,
-        title=esc(_get(row, "name")) or esc(_get(row, "id")),
-        subtitle=esc(subtitle),
-        where=esc(where),
-        when=esc(year_span(_get(row, "year_start"), _get(row, "year_end"))),
-        approx=esc(_approx_note(row)),
-        facts=tuple(esc(f) for f in _facts(layer, row)),
-        quotes=tuple((esc(q), esc(s)) for q, s in _quotes(row, titles)),
-        ref=esc(_get(row, "id")),
+        layer=parts.layer,
+        title=esc(parts.title),
+        subtitle=esc(parts.subtitle),
+        where=esc(parts.where),
+        when=esc(parts.when),
+        approx=esc(parts.approx),
+        facts=tuple(esc(f) for f in parts.facts),
+        quotes=tuple((esc(q), esc(src)) for q, src in parts.quotes),
+        ref=esc(parts.ref),
     )
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The plain (not yet escaped) text of a popup; see :class:`PopupText` for the fields."""
+
+    layer: str
+    title: str
+    subtitle: str
+    where: str
+    when: str
+    approx: str
+    facts: list[str]
+    quotes: list[tuple[str, str]]
+    ref: str
+
+
+class PopupParts:
+    """Builds :class:`Parts` for many rows, computing each repeated line once.
+
+    Parameters
+    ----------
+    source_titles : mapping, optional
+        Source id -> citation shown under each quote; the id itself when missing.
+    """
+
+    def __init__(self, source_titles: Mapping[str, str] | None = None) -> None:
+        self._titles = dict(source_titles or {})
+        self._where: dict[tuple[object, ...], str] = {}
+        self._when: dict[tuple[object, ...], str] = {}
+        self._approx: dict[tuple[object, ...], str] = {}
+        self._subtitle: dict[tuple[object, ...], str] = {}
+
+    def parts(self, row: Mapping[str, Any]) -> Parts:
+        """Return the plain text of one feature's popup."""
+        layer = plain(_get(row, "layer"))
+        # Keys are plain strings: pandas' NA cannot be compared inside a dict lookup.
+        district, prefecture = plain(_get(row, "district")), plain(_get(row, "prefecture"))
+        key: tuple[object, ...] = (district, prefecture, plain(_get(row, "country")))
+        where = self._where.get(key)
+        if where is None:
+            where = self._where[key] = _join(*key)
+        key = (plain(_get(row, "year_start")), plain(_get(row, "year_end")))
+        when = self._when.get(key)
+        if when is None:
+            when = self._when[key] = year_span(*key)
+        key = (plain(_get(row, "precision")), district, prefecture)
+        approx = self._approx.get(key)
+        if approx is None:
+            approx = self._approx[key] = _approx_note(*key)
+        key = (layer, plain(_get(row, "kind")) or plain(_get(row, "facility_type")))
+        subtitle = self._subtitle.get(key)
+        if subtitle is None:
+            subtitle = self._subtitle[key] = _subtitle(layer, key[1])
+        return Parts(
+            layer=layer,
+            title=plain(_get(row, "name")) or plain(_get(row, "id")),
+            subtitle=subtitle,
+            where=where,
+            when=when,
+            approx=approx,
+            facts=_facts(layer, row),
+            quotes=_quotes(row, self._titles),
+            ref=plain(_get(row, "id")),
+        )
 
 
 def details_html(

@@ -162,9 +162,22 @@ def test_details_html_escapes_everything() -> None:
 @given(st.text())
 def test_js_literal_is_inert_and_lossless(text: str) -> None:
     literal = js_literal({"s": [text]})
-    assert not set("<>`'&") & set(literal)
-    assert "${" not in literal and "\u2028" not in literal
+    assert not set("<>`'&$%#") & set(literal)
+    assert "{{" not in literal and "\u2028" not in literal
     assert json.loads(literal) == {"s": [text]}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["{{ 6*7 }}zz", "{% for x in range(3) %}{{ x }}zz{% endfor %}", "{% endfor %}", "{# c"],
+)
+def test_data_is_never_run_as_a_jinja_template(name: str) -> None:
+    # branca renders each macro's output a second time as a Jinja template; our element
+    # must not (server-side template injection), and the data must survive unchanged.
+    page = render_map(make_layers(name)).get_root().render()
+    assert "42zz" not in page and "0zz" not in page
+    payload = json.loads(_atlas_literal(page))
+    assert html.escape(name, quote=True) in payload["s"]
 
 
 def test_vendored_files_match_their_manifest() -> None:
