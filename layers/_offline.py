@@ -132,8 +132,11 @@ class AtlasLayers(JSCSSMixin, MacroElement):
             ("atlas_css", f"{base}/atlas/atlas.css"),
         ]
 
-    def render(self, **kwargs: Any) -> None:
-        """Add the links to the page header and the script, verbatim, to the page script."""
+    def render(self, **kwargs: Any) -> str:
+        """Add the links to the page header and the script, verbatim, to the page script.
+
+        Returns '' (like ``MacroElement.render``, the output goes into the figure).
+        """
         figure = self.get_root()
         if not isinstance(figure, Figure):
             msg = f"{self.get_name()!r} can only be rendered inside a branca Figure"
@@ -144,6 +147,7 @@ class AtlasLayers(JSCSSMixin, MacroElement):
             figure.header.add_child(CssLink(url), name=name)
         script = self._template.module.__dict__["script"]
         figure.script.add_child(_Verbatim(str(script(self, kwargs))), name=self.get_name())
+        return ""
 
 
 class _Verbatim(Element):
