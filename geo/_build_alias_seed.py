@@ -71,6 +71,7 @@ ULY_SUFFIX = "ULY with the administrative suffix"
 UEY = "Uyghur Arabic spelling of the ULY form"
 UKY = "Uyghur Cyrillic spelling of the ULY form"
 KK_ROMAN = "romanisation of the Kazakh Cyrillic form"
+KK_2021 = "Kazakh Latin alphabet (2021) spelling of the Cyrillic form"
 RU_ROMAN = "romanisation of the Russian form (BGN/PCGN-like)"
 TRANSLIT = "ULY transliteration of the Chinese name (no attested Uyghur form found)"
 UNVERIFIED = "curator knowledge, unverified"
@@ -239,6 +240,39 @@ _KAZAKH_VARIANTS: tuple[dict[str, str], ...] = (
     {"у": "ou", "ұ": "ou"},
     {"ж": "j"},
 )
+
+
+_KAZAKH_2021 = {
+    "а": "a", "ә": "ä", "б": "b", "в": "v", "г": "g", "ғ": "ğ", "д": "d", "е": "e", "ё": "io",
+    "ж": "j", "з": "z", "и": "i", "й": "i", "к": "k", "қ": "q", "л": "l", "м": "m", "н": "n",
+    "ң": "ñ", "о": "o", "ө": "ö", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ұ": "ū",
+    "ү": "ü", "ф": "f", "х": "h", "һ": "h", "ц": "ts", "ч": "ç", "ш": "ş", "щ": "şş",
+    "ъ": "", "ы": "y", "і": "ı", "ь": "", "э": "e", "ю": "iu", "я": "ia",
+}  # fmt: skip
+
+
+def kazakh_latin_2021(text: str) -> str:
+    """Spell a Kazakh Cyrillic name in the Kazakh Latin alphabet of 2021 (Шәуешек -> Şäueşek).
+
+    Raises
+    ------
+    SeedError
+        If the text holds a letter outside the Kazakh alphabet.
+    """
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        low = ch.lower()
+        if low in _KAZAKH_2021:
+            latin = _KAZAKH_2021[low]
+            out.append(latin.capitalize() if ch != low and low != "і" else latin)
+            if ch == "І":
+                out[-1] = "I"
+        elif "\u0400" <= ch <= "\u04ff":
+            msg = f"{text!r}: no Kazakh Latin letter for {ch!r}"
+            raise SeedError(msg, value=text)
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def romanise_cyrillic(text: str, *, kazakh: bool) -> list[str]:
@@ -466,7 +500,8 @@ COUNTIES: tuple[Unit, ...] = (
        en=("Yarkand",), ru=("Яркенд",)),
     _u("653126", "叶城县", "叶城", "Yecheng", "Kargilik County", "Qaghiliq",
        official=("Kargilik",), en=("Karghalik",)),
-    _u("653127", "麦盖提县", "麦盖提", "Maigaiti", "Makit County", "Mekit", official=("Makit",)),
+    _u("653127", "麦盖提县", "麦盖提", "Maigaiti", "Makit County", "Mekit", official=("Makit",),
+       en=("Markit",)),
     _u("653128", "岳普湖县", "岳普湖", "Yuepuhu", "Yopurga County", "Yopurgha",
        official=("Yopurga",)),
     _u("653129", "伽师县", "伽师", "Jiashi", "Peyziwat County", "Peyziwat", official=("Payzawat",)),
@@ -1258,6 +1293,10 @@ def romanised_rows(table: _Table) -> Iterator[Row]:
         for form in romanise_cyrillic(row.alias, kazakh=kazakh):
             yield Row(form, script, row.target_type, row.target, row.name, row.country,
                       row.precision, [label], [], row.lon, row.lat)  # fmt: skip
+        if kazakh:
+            form = kazakh_latin_2021(row.alias)
+            yield Row(form, "kk-latn", row.target_type, row.target, row.name, row.country,
+                      row.precision, [KK_2021], [], row.lon, row.lat)  # fmt: skip
 
 
 def note_ambiguities(table: _Table) -> int:

@@ -21,6 +21,7 @@ from frictionless import Resource, Schema
 from geo._build_alias_seed import (
     ascii_fold,
     classify_script,
+    kazakh_latin_2021,
     romanise_cyrillic,
     uly_to_arabic,
     uly_to_cyrillic,
@@ -448,3 +449,8 @@ def test_russian_romanisation_keeps_or_drops_the_soft_sign() -> None:
 def test_romanisation_refuses_an_unknown_letter() -> None:
     with pytest.raises(ValueError, match="no romanisation for 'ќ'"):
         romanise_cyrillic("Аќмола", kazakh=True)
+
+
+def test_kazakh_latin_2021() -> None:
+    assert kazakh_latin_2021("Шәуешек") == "Şäueşek"
+    assert kazakh_latin_2021("Шығыс Қазақстан облысы") == "Şyğys Qazaqstan oblysy"
