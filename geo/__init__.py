@@ -12,8 +12,8 @@ The public API, re-exported here:
   :class:`DistrictNotFound`, :class:`CoordinateError`, and :class:`DataFileError`
   (:mod:`geo.gazetteer`).
 
-Names are imported on first use, so ``import geo`` stays cheap (geopandas loads only when a
-district function is first called).
+The district names are imported on first use, so ``import geo`` stays cheap (geopandas loads
+only when a district function is first called).
 """
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from geo._errors import CoordinateError, DistrictNotFound, GeoError, PlaceNotFound
 from geo.coords import to_folium, validate_lonlat, validate_lonlat_arrays
+from geo.gazetteer import DataFileError
+
+# Imported eagerly: importing the submodule geo.geocode binds the name ``geocode`` on this
+# package to the module; this import binds it back to the function.
+from geo.geocode import Candidate, Place, find_district, geocode, geocode_many
 
 if TYPE_CHECKING:
     from geo.districts import (
@@ -33,8 +38,6 @@ if TYPE_CHECKING:
         load_districts,
         prefecture_of,
     )
-    from geo.gazetteer import DataFileError
-    from geo.geocode import Candidate, Place, find_district, geocode, geocode_many
 
 __all__ = [
     "Candidate",
@@ -59,12 +62,6 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Candidate": "geo.geocode",
-    "Place": "geo.geocode",
-    "find_district": "geo.geocode",
-    "geocode": "geo.geocode",
-    "geocode_many": "geo.geocode",
-    "DataFileError": "geo.gazetteer",
     "District": "geo.districts",
     "all_districts": "geo.districts",
     "district_at": "geo.districts",

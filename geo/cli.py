@@ -120,8 +120,6 @@ def _read_points(path: Path) -> tuple[list[float], list[float]]:
 
 
 def _district(args: argparse.Namespace, out: TextIO) -> int:
-    from geo.districts import district_at, get_district
-
     if args.file is not None:
         lons, lats = _read_points(Path(args.file))
     else:
@@ -130,6 +128,8 @@ def _district(args: argparse.Namespace, out: TextIO) -> int:
             raise InputError(msg)
         lon, lat = validate_lonlat(args.lon, args.lat)
         lons, lats = [lon], [lat]
+    from geo.districts import district_at, get_district  # after validation: loads geopandas
+
     ids = district_at(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)) if lons else []
     for district_id in ids:
         _dump(None if district_id is None else get_district(str(district_id)).to_dict(), out)
