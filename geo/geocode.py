@@ -28,6 +28,7 @@ geocoding of known names is a dictionary lookup.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import math
 import re
@@ -290,7 +291,7 @@ class GeocodeIndex:
                 if did is not None and entry.feature_code == "PPL":
                     # The finest unit and its parent (a county's prefecture) both count it.
                     parent = getattr(index.districts.get(str(did)), "parent", None)
-                    for unit in {str(did), parent} & index.districts.keys():
+                    for unit in {str(did), str(parent)} & index.districts.keys():
                         pop_inside[unit] = pop_inside.get(unit, 0.0) + entry.population
 
         for d in districts:
@@ -636,7 +637,8 @@ def _check_country(country: str | None) -> str | None:
 @lru_cache(maxsize=1)
 def default_index() -> GeocodeIndex:
     """Return the index built from the shipped gazetteer, alias table and districts (cached)."""
-    from geo import districts as _districts
+    # Imported here: geo.districts loads geopandas, which ``import geo`` should not pay for.
+    _districts = importlib.import_module("geo.districts")
 
     aliases = load_aliases() if DEFAULT_ALIASES.exists() else ()
     if not aliases:

@@ -145,7 +145,7 @@ def test_bad_input_exits_2_with_a_message(args: tuple[str, ...], needle: str) ->
 
 def test_non_utf8_names_file(tmp_path: Path) -> None:
     names = tmp_path / "names.txt"
-    names.write_bytes("Fuhai\n".encode() + "Шәуешек\n".encode("cp1251", errors="replace"))
+    names.write_bytes(b"Fuhai\n" + "Шәуешек\n".encode("cp1251", errors="replace"))
     result = run("geocode", "--file", str(names))
     assert result.returncode == 2
     assert f"{names}: line 2 is not UTF-8" in result.stderr
