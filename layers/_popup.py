@@ -62,6 +62,8 @@ def _missing(value: object) -> bool:
 
 def plain(value: object) -> str:
     """Return ``value`` as display text ('' for None, NaN and <NA>), not yet escaped."""
+    if type(value) is str:  # the common case, first
+        return value.strip()
     if _missing(value):
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -133,7 +135,7 @@ class PopupText:
 
 
 def _get(row: Mapping[str, Any], key: str) -> Any:
-    return row.get(key) if hasattr(row, "get") else None
+    return row.get(key)
 
 
 def _items(row: Mapping[str, Any], key: str) -> list[Any]:
