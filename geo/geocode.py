@@ -84,6 +84,7 @@ SKELETON_MIN_CONSONANTS = 3
 
 _LEVEL_BONUS = {"country": 4.0, "region": 3.0, "prefecture": 2.0, "county": 1.0}
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_CACHE_MAX = 200_000
 
 Locate = Callable[[np.ndarray, np.ndarray], Sequence[object]]
 
@@ -615,6 +616,8 @@ class GeocodeIndex:
         answer = self._cache.get(cache_key)
         if answer is None:
             answer = self._answer(name, country, districts_only)
+            if len(self._cache) >= _CACHE_MAX:  # a bound for endless streams of new names
+                self._cache.clear()
             self._cache[cache_key] = answer
         if answer.place is not None:
             return answer.place
