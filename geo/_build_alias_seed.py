@@ -562,7 +562,7 @@ COUNTIES: tuple[Unit, ...] = (
        pinyin_full="Hebukesai'er Menggu Zizhixian", en=("Hoboksar",),
        kk_cyrl=("Қобықсары",), kk_latn=("Kobyksary", "Qobyqsary")),
     # Altay
-    _u("654301", "阿勒泰市", "阿勒泰", "Aletai", "Altay City", "Altay", kk_latn=("Altai",)),
+    _u("654301", "阿勒泰市", "阿勒泰", "Aletai", "Altay City", "Altay"),
     _u("654321", "布尔津县", "布尔津", "Bu'erjin", "Burqin County", "Burchin", en=("Burqin",),
        kk_cyrl=("Бұршын",), kk_latn=("Burshyn",), testimony=("Burshin",)),
     _u("654322", "富蕴县", "富蕴", "Fuyun", "Fuyun County", "Köktoqay", en=("Koktokay",),
