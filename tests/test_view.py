@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from layers.filters import Filters
@@ -122,3 +124,16 @@ def test_settings() -> None:
     assert str(data) == "/x"
     assert str(facilities) == "/x/external/buzzfeed_2021/all_locations_2021-07-20.tsv"
     assert data_paths({}) == (None, None)
+
+
+def undocumented(text: str) -> list[str]:
+    return [s.name for s in SETTINGS if f"`{s.name}`" not in text]
+
+
+def test_every_setting_is_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert undocumented(readme) == []
+
+
+def test_the_readme_check_can_fail() -> None:
+    assert undocumented("`ATLAS_DATA_DIR` only") == ["ATLAS_FACILITIES", "ATLAS_BASEMAP"]
