@@ -9,7 +9,7 @@ class GeoError(Exception):
     """Base class of every error raised by :mod:`geo`."""
 
 
-class PlaceNotFound(GeoError, LookupError):
+class PlaceNotFound(GeoError, LookupError):  # noqa: N818 (the name is the public contract)
     """No place matches a name well enough.
 
     Parameters
