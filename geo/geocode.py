@@ -166,12 +166,12 @@ class Place:
     ref: str
 
     def to_dict(self) -> dict[str, object]:
-        """Return the CLI contract's object (``district`` as its own dict or None)."""
+        """Return the CLI contract's object (``district`` as its dict or None; lon/lat to 6 places)."""
         return {
             "query": self.query,
             "name": self.name,
-            "lon": self.lon,
-            "lat": self.lat,
+            "lon": round(self.lon, 6),
+            "lat": round(self.lat, 6),
             "precision": self.precision,
             "country": self.country,
             "district": None if self.district is None else self.district.to_dict(),
