@@ -207,7 +207,7 @@ else:
     st.caption("Nothing shown is dated.")
 
 st.subheader("What is shown")
-st.dataframe(shown_table(shown), hide_index=True, use_container_width=True)
+st.dataframe(shown_table(shown), hide_index=True)
 st.download_button(
     "Download what is shown (GeoJSON)",
     data=shown_geojson(atlas_key, filter_key),

@@ -140,6 +140,27 @@ def _rows(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
+def _labels(frame: gpd.GeoDataFrame, table: _StringTable) -> list[list[Any]]:
+    """Return ``[lat, lon, name, level]`` label points of the districts (if the frame has them)."""
+    if not {"label_lon", "label_lat"} <= set(frame.columns):
+        return []
+    labels = []
+    for name, level, lon, lat in zip(
+        frame["name"], frame["level"], frame["label_lon"], frame["label_lat"], strict=True
+    ):
+        if lon is None or lat is None or not np.isfinite(lon) or not np.isfinite(lat):
+            continue
+        labels.append(
+            [
+                round(float(lat), _BASEMAP_DECIMALS),
+                round(float(lon), _BASEMAP_DECIMALS),
+                table(str(name)),
+                str(level),
+            ]
+        )
+    return labels
+
+
 def _basemap(
     districts_gdf: gpd.GeoDataFrame | None, table: _StringTable
 ) -> tuple[dict[str, Any] | None, dict[str, int]]:
@@ -265,6 +286,7 @@ def map_payload(
         "l": lines,
         "o": [list(pair) for pair in sorted(outlines)],
         "d": basemap,
+        "labels": [] if districts_gdf is None else _labels(districts_gdf, table),
         "attribution": table(attribution),
         "bounds": _bounds(points, lines, districts_gdf),
         "s": table.strings,

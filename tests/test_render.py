@@ -116,6 +116,13 @@ def test_county_precision_is_an_outline_not_a_pin() -> None:
     assert payload["o"] == [[site_layer, fuhai]]
 
 
+def test_district_labels_are_escaped_strings() -> None:
+    payload = map_payload(make_layers(), districts_gdf=make_districts(HOSTILE))
+    labels = {payload["s"][name]: (lat, lon, level) for lat, lon, name, level in payload["labels"]}
+    assert labels[html.escape(HOSTILE, quote=True)] == (47.2, 87.7, "county")
+    assert labels["Altay Prefecture"] == (47.5, 88.0, "prefecture")
+
+
 def test_lines_are_drawn_as_lines() -> None:
     payload = map_payload(make_layers())
     assert payload["l"] == [[44.0, 80.1, 47.1, 87.5, 4]]

@@ -15,6 +15,7 @@
  *   l: lines, each [lat1, lon1, lat2, lon2, record]
  *   o: approximate areas, each [layer, district feature index]
  *   d: district basemap FeatureCollection (properties: n = escaped name, v = level)
+ *   labels: [lat, lon, name, level] district names (counties shown from zoom 7)
  *   legend: [escaped legend lines]; attribution: escaped attribution
  */
 (function () {
@@ -72,6 +73,27 @@
     return layer;
   }
 
+  function addLabels(map, data) {
+    if (!data.labels || !data.labels.length) { return; }
+    var group = L.layerGroup();
+    for (var i = 0; i < data.labels.length; i++) {
+      var lb = data.labels[i];
+      var level = /^[a-z]+$/.test(lb[3]) ? lb[3] : "county";
+      group.addLayer(L.marker([lb[0], lb[1]], {
+        interactive: false, keyboard: false, pane: "atlasLabels",
+        icon: L.divIcon({ className: "atlas-label atlas-label-" + level, iconSize: null,
+          html: "<span>" + data.s[lb[2]] + "</span>" })
+      }));
+    }
+    var container = map.getContainer();
+    var onZoom = function () {
+      container.classList.toggle("atlas-zoom-counties", map.getZoom() >= 7);
+    };
+    map.on("zoomend", onZoom);
+    onZoom();
+    group.addTo(map);
+  }
+
   function addLegend(map, data) {
     var legend = L.control({ position: "bottomleft" });
     legend.onAdd = function () {
@@ -109,7 +131,11 @@
 
   window.atlasRender = function (map, data) {
     addColours(data);
+    map.createPane("atlasLabels");
+    map.getPane("atlasLabels").style.zIndex = 450;
+    map.getPane("atlasLabels").style.pointerEvents = "none";
     var base = addBasemap(map, data);
+    addLabels(map, data);
     var clusters = L.markerClusterGroup({
       chunkedLoading: true,
       showCoverageOnHover: false,
