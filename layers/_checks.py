@@ -39,6 +39,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _BREAKDOWN_PART = re.compile(r"[^:|]*[^:|\s][^:|]*:[0-9]+\+?")
+_PERSON_ID = re.compile(r"\bP[0-9]{3,}\b")
 _DAY = re.compile(r"(?<![0-9])(-?[0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
 
 
@@ -315,6 +316,11 @@ def check_people(
             elif other not in by_id:
                 msg = f"{other!r} is not a people.id"
                 problems.append(Problem(table.file, row.line, "distinct_from", msg))
+    for row in rows:
+        for other in _PERSON_ID.findall(row.get("relation")):
+            if other not in by_id:
+                msg = f"{row.get('relation')!r} names {other!r}, which is not a people.id"
+                problems.append(Problem(table.file, row.line, "relation", msg))
     spellings = [(row.get("id"), _spellings(row)) for row in rows]
     for match in find_similar_names(spellings, threshold=threshold):
         first, second = by_id[match.first_id], by_id[match.second_id]
