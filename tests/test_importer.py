@@ -20,12 +20,12 @@ import frictionless
 import pytest
 
 from geo._errors import PlaceNotFound
-from layers import importer
+from layers import _importrows, importer
 from layers.__main__ import main
 from layers._csvsafe import safe_cell, unguard_cell, write_csv
 from layers._encoding import EncodingError, detect_encoding
-from layers._mapping import Mapping, MappingError, load_mapping, resolve_columns
-from layers.importer import FileImportError, ImportReport, import_file
+from layers._mapping import Mapping, MappingError, facility_schema, load_mapping, resolve_columns
+from layers.importer import REGION, FileImportError, ImportReport, import_file
 from tests.fixtures import make_import_fixtures as fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -322,7 +322,7 @@ def test_missing_coordinates_fuzzy_or_outside_geocode_is_rejected(data_dir: Path
 def test_missing_geocoder_rejects_with_reason(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "_geocoder", lambda: None)
+    monkeypatch.setattr(_importrows, "_geocoder", lambda: None)
     report = check("missing_coords.csv", data_dir, geocoder=None)
     assert "rejected: no coordinates (lon '#N/A', lat '#N/A') and the geocoder is not " in str(
         report.problems[0]
@@ -504,6 +504,13 @@ def test_mapping_constants_and_kind_mismatch(data_dir: Path, tmp_path: Path) -> 
     assert report.accepted == 2
     with pytest.raises(FileImportError, match="--kind 'people' but the mapping"):
         import_file(IMPORTS / "good.csv", mapping=path, kind="people", data_dir=data_dir)
+
+
+def test_facility_schema_bounds_are_the_region() -> None:
+    fields = {f["name"]: f for f in facility_schema()["fields"]}
+    west, south, east, north = REGION
+    assert fields["lon"]["constraints"] == {"required": True, "minimum": west, "maximum": east}
+    assert fields["lat"]["constraints"] == {"required": True, "minimum": south, "maximum": north}
 
 
 # --- writing, provenance, all-or-nothing ------------------------------------------------------

@@ -1,0 +1,514 @@
+"""Checking one imported row: coordinates, geometry, geocoding, ids, text quirks.
+
+Each row gets an :class:`Outcome`: the record to write, the flags (written with a note) and the
+rejections (not written), each as ``(field, message)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
+
+from geo._errors import CoordinateError, GeoError
+from geo.coords import validate_lonlat
+from layers._csvsafe import FORMULA_PREFIXES, safe_cell
+from layers._encoding import undecodable_bytes as _undecodable
+from layers._importread import ImportProblem, RawRow
+from layers._mapping import Mapping, facility_schema
+
+__all__ = ["REGION", "Options", "Outcome", "curated_rows", "facility_rows"]
+
+logger = logging.getLogger(__name__)
+
+REGION = (46.0, 34.0, 97.0, 56.0)
+"""Atlas region as (min lon, min lat, max lon, max lat): Xinjiang, Kazakhstan, the border belt."""
+
+_MISSING = frozenset({"", "nan", "#n/a", "n/a", "na", "null", "none", "#value!", "-", "?"})
+_LOOKALIKES = {
+    "\u2013": ("EN DASH (U+2013)", "-"),
+    "\u2014": ("EM DASH (U+2014)", "-"),
+    "\u2212": ("MINUS SIGN (U+2212)", "-"),
+    "\u00a0": ("NO-BREAK SPACE (U+00A0)", " "),
+    "\u200b": ("ZERO WIDTH SPACE (U+200B)", ""),
+    "\ufeff": ("ZERO WIDTH NO-BREAK SPACE (U+FEFF)", ""),
+    "\u2018": ("LEFT SINGLE QUOTATION MARK (U+2018)", "'"),
+    "\u2019": ("RIGHT SINGLE QUOTATION MARK (U+2019)", "'"),
+    "\u201c": ("LEFT DOUBLE QUOTATION MARK (U+201C)", '"'),
+    "\u201d": ("RIGHT DOUBLE QUOTATION MARK (U+201D)", '"'),
+}
+_FREE_TEXT = frozenset({"description", "note", "quote"})
+
+
+@dataclass
+class Outcome:
+    """The importer's verdict on one row."""
+
+    row: int
+    record: dict[str, object]
+    flags: list[tuple[str, str]] = field(default_factory=list)
+    rejections: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for, passed down to the row checks."""
+
+    source_id: str
+    repair_geometry: bool
+    fix_swapped: bool
+    check_region: bool
+    geocoder: Callable[..., Any] | None = None
+
+
+def _in_region(lon: float, lat: float) -> bool:
+    west, south, east, north = REGION
+    return west <= lon <= east and south <= lat <= north
+
+
+def _region_text() -> str:
+    west, south, east, north = REGION
+    return f"lon {west:g}..{east:g}, lat {south:g}..{north:g}"
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _check_pair(
+    lon_text: str, lat_text: str, options: Options, outcome: Outcome
+) -> tuple[float, float] | None:
+    """Validate a lon/lat pair; detect a swapped pair; return the pair to store or None."""
+    try:
+        lon, lat = validate_lonlat(lon_text, lat_text)
+        valid = True
+    except CoordinateError as exc:
+        valid, error = False, str(exc)
+        lon = lat = math.nan
+    if valid and (not options.check_region or _in_region(lon, lat)):
+        return lon, lat
+    swapped_lon, swapped_lat = _as_float(lat_text), _as_float(lon_text)
+    if (
+        swapped_lon is not None
+        and swapped_lat is not None
+        and _in_region(swapped_lon, swapped_lat)
+        and (not valid or not _in_region(lon, lat))
+    ):
+        what = f"(lon {lon_text!r}, lat {lat_text!r})"
+        if options.fix_swapped:
+            outcome.flags.append(
+                ("lon", f"likely swapped {what}; swapped to lon {lat_text}, lat {lon_text}")
+            )
+            return swapped_lon, swapped_lat
+        outcome.rejections.append(
+            (
+                "lon",
+                f"likely swapped latitude/longitude {what}: outside the region "
+                f"({_region_text()}) but inside it once swapped; fix the file or use "
+                "--fix-swapped",
+            )
+        )
+        return None
+    if not valid:
+        outcome.rejections.append(("lat" if error.startswith("latitude") else "lon", error))
+        return None
+    outcome.rejections.append(
+        ("lon", f"(lon {lon}, lat {lat}) is outside the atlas region ({_region_text()})")
+    )
+    return None
+
+
+def _swap_xy(geometry: BaseGeometry) -> BaseGeometry:
+    return shapely.transform(geometry, lambda xy: xy[:, ::-1])
+
+
+def _check_geometry(
+    geometry: BaseGeometry, options: Options, outcome: Outcome
+) -> BaseGeometry | None:
+    """Check a feature's geometry: type, validity (repair on request), region, swapped axes."""
+    geometry = shapely.force_2d(geometry)
+    kind = geometry.geom_type
+    if kind == "Point":
+        pair = _check_pair(repr(geometry.x), repr(geometry.y), options, outcome)
+        return None if pair is None else shapely.Point(pair)
+    if kind not in {"Point", "MultiPoint", "Polygon", "MultiPolygon"}:
+        outcome.rejections.append(
+            ("geometry", f"geometry type {kind!r} is not a point or a footprint polygon")
+        )
+        return None
+    if not geometry.is_valid:
+        reason = explain_validity(geometry)
+        if not options.repair_geometry:
+            outcome.rejections.append(
+                ("geometry", f"invalid {kind}: {reason}; use --repair-geometry to repair it")
+            )
+            return None
+        repaired = shapely.make_valid(geometry)
+        if repaired.geom_type == "GeometryCollection":
+            parts = [g for g in shapely.get_parts(repaired) if g.geom_type.endswith("Polygon")]
+            repaired = shapely.union_all(parts) if parts else repaired
+        if repaired.is_empty or not repaired.geom_type.endswith(("Polygon", "Point")):
+            outcome.rejections.append(
+                ("geometry", f"invalid {kind} ({reason}) cannot be repaired into a polygon")
+            )
+            return None
+        outcome.flags.append(
+            ("geometry", f"invalid {kind} ({reason}) repaired to {repaired.geom_type}")
+        )
+        geometry = repaired
+    west, south, east, north = geometry.bounds
+    bounds_ok = all(math.isfinite(v) for v in (west, south, east, north))
+    if bounds_ok and (
+        not options.check_region or (_in_region(west, south) and _in_region(east, north))
+    ):
+        return geometry
+    if bounds_ok and _in_region(south, west) and _in_region(north, east):
+        what = f"bounds {tuple(round(v, 6) for v in geometry.bounds)!r}"
+        if options.fix_swapped:
+            outcome.flags.append(("geometry", f"likely swapped axes ({what}); swapped"))
+            return _swap_xy(geometry)
+        outcome.rejections.append(
+            (
+                "geometry",
+                f"likely swapped latitude/longitude ({what}): outside the region "
+                f"({_region_text()}) but inside it once swapped; fix the file or use "
+                "--fix-swapped",
+            )
+        )
+        return None
+    outcome.rejections.append(
+        (
+            "geometry",
+            f"{kind} with bounds {geometry.bounds!r} is not inside the atlas region "
+            f"({_region_text()})",
+        )
+    )
+    return None
+
+
+@lru_cache(maxsize=1)
+def _geocoder() -> Callable[..., Any] | None:
+    """Return ``geo.geocode`` or None if the geocoder cannot be imported."""
+    for module_name in ("geo", "geo.geocode"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        function = getattr(module, "geocode", None)
+        if callable(function):
+            return function
+    logger.warning("geo.geocode is not available; rows without coordinates are rejected")
+    return None
+
+
+def _geocode_row(
+    record: dict[str, object], mapping: Mapping, given: str, options: Options, outcome: Outcome
+) -> tuple[float, float, str] | None:
+    """Geocode the first non-empty place field of a row without coordinates."""
+    query_field = next((f for f in mapping.geocode if record.get(f)), None)
+    if query_field is None:
+        outcome.rejections.append(
+            (
+                "lon",
+                f"no coordinates ({given}) and no place name to geocode "
+                f"(tried {', '.join(mapping.geocode)})",
+            )
+        )
+        return None
+    query = str(record[query_field])
+    geocode = options.geocoder or _geocoder()
+    if geocode is None:
+        outcome.rejections.append(
+            ("lon", f"no coordinates ({given}) and the geocoder is not available")
+        )
+        return None
+    try:
+        place = geocode(query)
+    except (LookupError, GeoError) as exc:
+        outcome.rejections.append(
+            (query_field, f"no coordinates ({given}) and {query!r} was not found: {exc}")
+        )
+        return None
+    except ImportError as exc:  # the geocoder's data or a module it needs is missing
+        outcome.rejections.append(
+            ("lon", f"no coordinates ({given}) and the geocoder is not available: {exc}")
+        )
+        return None
+    if getattr(place, "stage", "") == "fuzzy":
+        outcome.rejections.append(
+            (
+                query_field,
+                f"no coordinates ({given}) and {query!r} only matches {place.name!r} "
+                f"fuzzily (score {place.score}); give coordinates or a geocode_query",
+            )
+        )
+        return None
+    lon, lat = float(place.lon), float(place.lat)
+    if options.check_region and not _in_region(lon, lat):
+        outcome.rejections.append(
+            (
+                query_field,
+                f"no coordinates ({given}); {query!r} geocodes to {place.name!r} "
+                f"({lon}, {lat}), outside the atlas region",
+            )
+        )
+        return None
+    outcome.flags.append(
+        (
+            "lon",
+            f"no coordinates ({given}); geocoded {query_field} {query!r} -> {place.name!r} "
+            f"({place.precision} precision, {getattr(place, 'stage', '?')} match)",
+        )
+    )
+    return lon, lat, str(place.precision)
+
+
+def _id_part(text: str) -> str:
+    return re.sub(r"\s+", "_", text)
+
+
+def _is_missing(text: str) -> bool:
+    return text.strip().lower() in _MISSING
+
+
+def _locate(
+    raw: RawRow,
+    record: dict[str, object],
+    mapping: Mapping,
+    options: Options,
+    outcome: Outcome,
+    *,
+    required: bool,
+    keep_wkt: bool,
+) -> None:
+    """Fill ``lon``, ``lat``, ``precision`` (and ``wkt``) of a record, or reject the row."""
+    geometry = raw.geometry
+    wkt = str(record.pop("wkt", "") or "")
+    if geometry is None and wkt:
+        try:
+            geometry = shapely.from_wkt(wkt)
+        except shapely.errors.GEOSException as exc:
+            outcome.rejections.append(("wkt", f"{wkt[:60]!r} is not WKT: {exc}"))
+            return
+    if geometry is not None and not geometry.is_empty:
+        checked = _check_geometry(geometry, options, outcome)
+        if checked is None:
+            return
+        point = checked if checked.geom_type == "Point" else checked.representative_point()
+        record["lon"], record["lat"] = round(point.x, 7), round(point.y, 7)
+        record["precision"] = record.get("precision") or "exact"
+        if checked.geom_type != "Point" and keep_wkt:
+            record["wkt"] = shapely.to_wkt(checked, rounding_precision=7)
+        return
+    lon_text = str(record.get("lon") or "")
+    lat_text = str(record.get("lat") or "")
+    lon_missing, lat_missing = _is_missing(lon_text), _is_missing(lat_text)
+    if lon_missing != lat_missing:
+        present, absent = ("lon", "lat") if lat_missing else ("lat", "lon")
+        value = lat_text if lat_missing else lon_text
+        outcome.rejections.append(
+            (absent, f"{absent} is missing ({value!r}) while {present} is given")
+        )
+        return
+    if lon_missing:
+        if not required:
+            record["lon"] = record["lat"] = None
+            return
+        given = f"lon {lon_text!r}, lat {lat_text!r}"
+        found = _geocode_row(record, mapping, given, options, outcome)
+        if found is not None:
+            record["lon"], record["lat"], record["precision"] = found
+        return
+    pair = _check_pair(lon_text, lat_text, options, outcome)
+    if pair is not None:
+        record["lon"], record["lat"] = pair
+        record["precision"] = record.get("precision") or "exact"
+
+
+def _text_checks(record: dict[str, object], outcome: Outcome, *, lookalikes: bool) -> None:
+    """Flag spreadsheet formulas and look-alike characters in text cells."""
+    for name, value in record.items():
+        if not isinstance(value, str) or not value:
+            continue
+        if value.startswith(FORMULA_PREFIXES) and safe_cell(value) != value:
+            outcome.flags.append(
+                (
+                    name,
+                    f'{value[:40]!r} starts like a spreadsheet formula; stored with a leading "\'"',
+                )
+            )
+        if lookalikes and name not in _FREE_TEXT:
+            found = sorted({_LOOKALIKES[ch] for ch in value if ch in _LOOKALIKES})
+            if found:
+                what = ", ".join(f"{label} (looks like {ascii_!r})" for label, ascii_ in found)
+                outcome.flags.append((name, f"{value!r} contains {what}"))
+
+
+def _build_record(
+    raw: RawRow,
+    columns: dict[str, str],
+    mapping: Mapping,
+    used_values: Counter[tuple[str, str, str]],
+    outcome: Outcome,
+) -> dict[str, object]:
+    """Apply the column mapping, value mapping and constants to one row."""
+    record: dict[str, object] = {}
+    for fld, column in columns.items():
+        text = raw.cells.get(column, "")
+        bad = _undecodable(text)
+        if bad:
+            hexes = ", ".join(f"0x{b:02x}" for b in bad)
+            outcome.rejections.append(
+                (
+                    fld,
+                    f"undecodable byte(s) {hexes} in column {column!r} (row starts on this "
+                    "line); fix the file or give its --encoding",
+                )
+            )
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        text = unicodedata.normalize("NFC", text.strip())
+        table = mapping.values.get(fld)
+        if table and text in table:
+            used_values[(fld, text, table[text])] += 1
+            text = table[text]
+        record[fld] = text
+    for fld, value in mapping.constants.items():
+        if not record.get(fld):
+            record[fld] = value
+    return record
+
+
+# --------------------------------------------------------------------------------------------
+# Kinds
+
+
+def facility_rows(
+    rows: list[RawRow],
+    header: list[str],
+    columns: dict[str, str],
+    mapping: Mapping,
+    options: Options,
+    notes: list[ImportProblem],
+    file: str,
+) -> list[Outcome]:
+    """Turn raw rows into facility records, with per-row verdicts."""
+    fields = [f["name"] for f in facility_schema()["fields"]]
+    used_values: Counter[tuple[str, str, str]] = Counter()
+    has_id = "id" in columns and any(r.cells.get(columns["id"], "").strip() for r in rows)
+    has_sub = "id_sub" in columns
+    if not has_id:
+        notes.append(
+            ImportProblem(
+                file, 0, "id", "note", "no ids in the file: ids are made from row numbers"
+            )
+        )
+    seen_ids: dict[str, int] = {}
+    seen_names: dict[str, tuple[int, str]] = {}
+    outcomes = []
+    for raw in rows:
+        outcome = Outcome(raw.row, {})
+        outcome.rejections.extend(raw.problems)
+        if not any(v.strip() for v in raw.cells.values()) and (
+            raw.geometry is None or raw.geometry.is_empty
+        ):
+            outcome.rejections.append(("-", "empty row"))
+            outcomes.append(outcome)
+            continue
+        record = _build_record(raw, columns, mapping, used_values, outcome)
+        outcome.record = {f: "" for f in fields}
+        _locate(raw, record, mapping, options, outcome, required=True, keep_wkt=True)
+        _text_checks(record, outcome, lookalikes=True)
+        ident = str(record.get("id") or "")
+        sub = str(record.get("id_sub") or "")
+        if not ident:
+            if has_id:
+                outcome.flags.append(("id", "id is empty; facility_id made from the row number"))
+            key = f"row{raw.row}"
+        else:
+            key = _id_part(ident) + (f"-{_id_part(sub)}" if sub else "")
+        facility_id = f"{options.source_id}-{key}"
+        if facility_id in seen_ids:
+            what = f"id {ident!r}" + (f" with id_sub {sub!r}" if sub else "")
+            hint = "" if has_sub else "; sub-compounds need an id_sub column"
+            outcome.rejections.append(
+                ("id", f"duplicate {what} (first on row {seen_ids[facility_id]}){hint}")
+            )
+        else:
+            seen_ids[facility_id] = raw.row
+        name = str(record.get("name") or "")
+        if not name:
+            outcome.flags.append(("name", "name is empty"))
+        elif name in seen_names and seen_names[name][1] != ident:
+            first_row, first_id = seen_names[name]
+            outcome.flags.append(
+                ("name", f"name {name!r} is also on row {first_row} (id {first_id!r})")
+            )
+        else:
+            seen_names.setdefault(name, (raw.row, ident))
+        if outcome.flags:
+            given_note = str(record.get("note") or "")
+            record["note"] = "; ".join(
+                [*([given_note] if given_note else []), *(m for _, m in outcome.flags)]
+            )
+        record["facility_id"] = facility_id
+        record["source_row"] = raw.row
+        outcome.record.update({k: v for k, v in record.items() if k in outcome.record})
+        outcomes.append(outcome)
+    for (fld, before, after), count in sorted(used_values.items()):
+        notes.append(
+            ImportProblem(
+                file,
+                0,
+                fld,
+                "note",
+                f"{before!r} mapped to {after!r} by the mapping ({count} rows)",
+            )
+        )
+    return outcomes
+
+
+def curated_rows(
+    rows: list[RawRow],
+    columns: dict[str, str],
+    fields: list[str],
+    mapping: Mapping,
+    options: Options,
+) -> list[Outcome]:
+    """Turn raw rows into candidate rows of a curated table (checked later by the validator)."""
+    used_values: Counter[tuple[str, str, str]] = Counter()
+    outcomes = []
+    for raw in rows:
+        outcome = Outcome(raw.row, {})
+        outcome.rejections.extend(raw.problems)
+        if not any(v.strip() for v in raw.cells.values()) and raw.geometry is None:
+            outcome.rejections.append(("-", "empty row"))
+            outcomes.append(outcome)
+            continue
+        record = _build_record(raw, columns, mapping, used_values, outcome)
+        if "source_id" in fields and not record.get("source_id"):
+            record["source_id"] = options.source_id
+        if "lon" in fields or raw.geometry is not None:
+            country = str(record.get("country") or "")
+            local = dataclasses.replace(options, check_region=country in {"CN", "KZ"})
+            _locate(raw, record, mapping, local, outcome, required=False, keep_wkt=False)
+            if record.get("lon") is None:
+                record["precision"] = record.get("precision") or ""
+        _text_checks(record, outcome, lookalikes=False)
+        outcome.record = {f: "" if record.get(f) is None else record.get(f, "") for f in fields}
+        outcomes.append(outcome)
+    return outcomes
