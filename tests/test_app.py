@@ -50,6 +50,14 @@ def _count(at: AppTest) -> int:
     raise AssertionError("no 'Shown: N features' line")
 
 
+def _param(at: AppTest, name: str) -> list[str]:
+    """Return a query parameter the app wrote, as a list of values."""
+    value = at.query_params.get(name)
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+
+
 def _component(at: AppTest) -> dict[str, Any]:
     instances = at.get("component_instance")
     assert len(instances) == 1
@@ -70,20 +78,20 @@ def test_year_range_changes_the_count_and_the_url(small_env: None, small_atlas: 
     assert not at.exception
     after = _count(at)
     assert after < before
-    assert at.query_params["years"] == [f"{last}-{last}"]
+    assert _param(at, "years") == [f"{last}-{last}"]
     at.toggle(key="undated").set_value(False).run()
     assert _count(at) <= after
-    assert at.query_params["undated"] == ["0"]
+    assert _param(at, "undated") == ["0"]
 
 
 def test_layers_and_search_change_the_count(small_env: None, small_atlas: Any) -> None:
     at = _app()
     at.multiselect(key="layers").set_value(["sites"]).run()
     assert _count(at) == len(small_atlas.layers.sites)
-    assert at.query_params["layers"] == ["sites"]
+    assert _param(at, "layers") == ["sites"]
     at.text_input(key="q").set_value("onerror").run()
     assert _count(at) == 1
-    assert at.query_params["q"] == ["onerror"]
+    assert _param(at, "q") == ["onerror"]
 
 
 def test_url_sets_the_filters(small_env: None, small_atlas: Any) -> None:
@@ -112,7 +120,7 @@ def test_district_from_the_url(small_env: None, small_atlas: Any) -> None:
     assert at.multiselect(key="districts").value == [district]
     expected = filter_layers(small_atlas.layers, Filters(districts=(district,)))
     assert _count(at) == sum(expected.counts().values())
-    assert at.query_params["district"] == [district]
+    assert _param(at, "district") == [district]
 
 
 def test_download_is_exactly_what_is_shown(
