@@ -21,7 +21,8 @@ from layers.render import (
     FACILITY_ATTRIBUTION,
     LAYER_LABELS,
     details_html,
-    render_map,
+    map_from_payload,
+    map_payload,
 )
 from layers.view import (
     Atlas,
@@ -72,6 +73,17 @@ def shown_layers(
         search=search,
     )
     return filter_layers(atlas_for(*key).layers, filters)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def shown_payload(key: tuple[str, str], filter_key: tuple[Any, ...]) -> dict[str, Any]:
+    """Return the map's payload for these filters (read-only, shared by reruns)."""
+    atlas = atlas_for(*key)
+    return map_payload(
+        shown_layers(key, *filter_key),
+        districts_gdf=atlas.districts,
+        source_titles=atlas.source_titles,
+    )
 
 
 @st.cache_data(show_spinner=False)
@@ -173,11 +185,9 @@ st.markdown(
 
 map_column, details_column = st.columns([3, 1])
 with map_column:
-    folium_map = render_map(
-        shown,
-        districts_gdf=atlas.districts,
+    folium_map = map_from_payload(
+        shown_payload(atlas_key, filter_key),
         basemap="osm" if setting("ATLAS_BASEMAP") == "osm" else "offline",
-        source_titles=atlas.source_titles,
     )
     clicked = st_folium(
         folium_map,

@@ -57,6 +57,7 @@ __all__ = [
     "asset_links",
     "details_html",
     "js_literal",
+    "map_from_payload",
     "map_payload",
     "popup_text",
     "render_map",
@@ -349,10 +350,35 @@ def render_map(
     NotOfflineError
         If an element would load a file from elsewhere.
     """
+    payload = map_payload(layers, districts_gdf=districts_gdf, source_titles=source_titles)
+    return map_from_payload(payload, basemap=basemap, asset_base=asset_base)
+
+
+def map_from_payload(
+    payload: Mapping[str, Any],
+    *,
+    basemap: Literal["offline", "osm"] = "offline",
+    asset_base: str = DEFAULT_ASSET_BASE,
+) -> folium.Map:
+    """Return the offline folium map drawing a :func:`map_payload` (cheap; cache the payload).
+
+    Parameters
+    ----------
+    payload : mapping
+        As returned by :func:`map_payload`.
+    basemap, asset_base
+        See :func:`render_map`.
+
+    Raises
+    ------
+    ValueError
+        If ``basemap`` is unknown.
+    NotOfflineError
+        If an element would load a file from elsewhere.
+    """
     if basemap not in {"offline", "osm"}:
         msg = f"unknown basemap {basemap!r} (choose 'offline' or 'osm')"
         raise ValueError(msg)
-    payload = map_payload(layers, districts_gdf=districts_gdf, source_titles=source_titles)
     m = offline_map(
         asset_base=asset_base,
         location=[42.0, 84.0],
@@ -368,7 +394,7 @@ def render_map(
             "OpenStreetMap",
             name="OpenStreetMap tiles (online: requests go to openstreetmap.org)",
         ).add_to(m)
-    AtlasLayers(payload, asset_base=asset_base).add_to(m)
+    AtlasLayers(dict(payload), asset_base=asset_base).add_to(m)
     m.fit_bounds(payload["bounds"])
     assert_offline(m, asset_base=asset_base)
     logger.debug(
