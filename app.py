@@ -35,30 +35,36 @@ from layers.view import (
     load_atlas,
     params_from_filters,
     per_year,
+    public_mode,
     setting,
     shown_table,
     year_bounds,
 )
 
+#: What identifies a loaded atlas: data directory, facility file, public view.
+AtlasKey = tuple[str, str, bool]
+
 st.set_page_config(page_title="Xinjiang detention atlas", layout="wide")
 
 
 @st.cache_resource(show_spinner="Loading records, facilities and districts…")
-def atlas_for(data_dir: str, facilities: str) -> Atlas:
+def atlas_for(data_dir: str, facilities: str, public: bool) -> Atlas:
     return load_atlas(
-        Path(data_dir) if data_dir else None, Path(facilities) if facilities else None
+        Path(data_dir) if data_dir else None,
+        Path(facilities) if facilities else None,
+        public=public,
     )
 
 
-def current_atlas() -> tuple[Atlas, tuple[str, str]]:
+def current_atlas() -> tuple[Atlas, AtlasKey]:
     data_dir, facilities = data_paths()
-    key = (str(data_dir or ""), str(facilities or ""))
+    key = (str(data_dir or ""), str(facilities or ""), public_mode())
     return atlas_for(*key), key
 
 
 @st.cache_data(show_spinner=False)
 def shown_layers(
-    key: tuple[str, str],
+    key: AtlasKey,
     years: tuple[int, int] | None,
     include_undated: bool,
     districts: tuple[str, ...],
@@ -76,7 +82,7 @@ def shown_layers(
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def shown_payload(key: tuple[str, str], filter_key: tuple[Any, ...]) -> dict[str, Any]:
+def shown_payload(key: AtlasKey, filter_key: tuple[Any, ...]) -> dict[str, Any]:
     """Return the map's payload for these filters (read-only, shared by reruns)."""
     atlas = atlas_for(*key)
     return map_payload(
@@ -87,8 +93,8 @@ def shown_payload(key: tuple[str, str], filter_key: tuple[Any, ...]) -> dict[str
 
 
 @st.cache_data(show_spinner=False)
-def shown_geojson(key: tuple[str, str], filter_key: tuple[Any, ...]) -> bytes:
-    return to_geojson_bytes(shown_layers(key, *filter_key))
+def shown_geojson(key: AtlasKey, filter_key: tuple[Any, ...]) -> bytes:
+    return to_geojson_bytes(shown_layers(key, *filter_key), public=key[2])
 
 
 def url_params() -> dict[str, list[str]]:
@@ -227,6 +233,13 @@ st.download_button(
 )
 
 st.divider()
+if atlas_key[2]:
+    st.caption(
+        "Public view: private records are left out; people marked restricted are shown "
+        "without names, quotes or exact homes (their district's centre instead)."
+    )
+else:
+    st.caption("Curator view (ATLAS_PUBLIC=0): every record, including restricted ones.")
 st.caption(
     f"Facilities: {FACILITY_ATTRIBUTION}. {BOUNDARY_ATTRIBUTION}. "
     "Testimony records: xinjiang-atlas contributors, CC BY 4.0, each citing its source. "

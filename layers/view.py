@@ -45,6 +45,8 @@ __all__ = [
     "layer_counts",
     "params_from_filters",
     "per_year",
+    "public_mode",
+    "public_view",
     "setting",
     "shown_table",
     "year_bounds",
@@ -73,6 +75,12 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "BuzzFeed facility TSV (default: DATA_DIR/external/buzzfeed_2021/"
         "all_locations_2021-07-20.tsv).",
+    ),
+    Setting(
+        "ATLAS_PUBLIC",
+        "1",
+        "1 (default): show and download only what may be published (no private records; "
+        "restricted people without names, quotes or exact homes). 0: everything, for curators.",
     ),
     Setting(
         "ATLAS_BASEMAP",
@@ -129,6 +137,50 @@ def data_paths(environ: Mapping[str, str] | None = None) -> tuple[Path | None, P
     if data_dir is not None:
         return data_dir, data_dir / "external" / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"
     return None, None
+
+
+def public_mode(environ: Mapping[str, str] | None = None) -> bool:
+    """Return whether the app shows the public view (``ATLAS_PUBLIC``, default 1).
+
+    Raises
+    ------
+    BadParameterError
+        If the setting is neither 0 nor 1.
+    """
+    value = setting("ATLAS_PUBLIC", environ).strip()
+    if value not in {"0", "1"}:
+        msg = f"ATLAS_PUBLIC={value!r} is neither 0 nor 1"
+        raise BadParameterError(msg, name="ATLAS_PUBLIC", value=value)
+    return value == "1"
+
+
+def public_view(layers: Layers) -> Layers:
+    """Return the layers as a public export would have them, for the map and the table.
+
+    The rules are the exporter's own (:func:`layers._geojson.redact`): private features are
+    left out; restricted ones lose names, aliases, quotes and free text, and a restricted
+    person's home becomes the district's label point. Their search text is emptied too, so a
+    search for a withheld name finds nothing.
+    """
+    from layers._featurerows import make_frame
+    from layers._geojson import redact
+
+    frames: dict[str, Any] = {}
+    for name, frame in layers.items():
+        columns = list(frame.columns)
+        rows: list[dict[str, Any]] = []
+        geometries: list[Any] = []
+        for values in frame.itertuples(index=False, name=None):
+            redacted = redact(name, dict(zip(columns, values, strict=True)))
+            if redacted is None:
+                continue
+            row, geometry = redacted
+            if row.get("sensitivity") == "restricted":
+                row["_search"] = ""
+            rows.append(row)
+            geometries.append(geometry)
+        frames[name] = make_frame(name, rows, geometries)
+    return layers.replace(**frames)
 
 
 def year_bounds(layers: Layers) -> tuple[int, int]:
@@ -364,7 +416,7 @@ class Atlas:
     Attributes
     ----------
     layers : Layers
-        All layers, unfiltered.
+        All layers, unfiltered (the public view unless loaded with ``public=False``).
     source_titles : dict
         Source id -> citation, shown under quotes.
     districts : geopandas.GeoDataFrame
@@ -392,7 +444,9 @@ def _district_labels(districts: Any) -> dict[str, str]:
     return dict(sorted(labels.items(), key=lambda item: item[1].casefold()))
 
 
-def load_atlas(data_dir: Path | None = None, facilities_path: Path | None = None) -> Atlas:
+def load_atlas(
+    data_dir: Path | None = None, facilities_path: Path | None = None, *, public: bool = True
+) -> Atlas:
     """Load the records, facilities and districts and build the layers (slow: cache it).
 
     Parameters
@@ -401,6 +455,8 @@ def load_atlas(data_dir: Path | None = None, facilities_path: Path | None = None
         Data package directory (default: the repository's ``data/``).
     facilities_path : pathlib.Path, optional
         BuzzFeed facility TSV (default: ``DATA_DIR/external/buzzfeed_2021/...``).
+    public : bool
+        Keep only what may be published (:func:`public_view`); default True.
     """
     import geo
     from layers.build import build_layers
@@ -411,6 +467,8 @@ def load_atlas(data_dir: Path | None = None, facilities_path: Path | None = None
     records = load_records(data)
     path = facilities_path or data / "external" / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"
     layers = build_layers(records, load_facilities(path))
+    if public:
+        layers = public_view(layers)
     titles = {}
     for row in records.sources.itertuples(index=False):
         citation = plain(row.citation) or plain(row.id)

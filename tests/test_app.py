@@ -27,6 +27,7 @@ def small_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("ATLAS_SOURCE_DIR", str(SMALL / "sources"))
     monkeypatch.delenv("ATLAS_FACILITIES", raising=False)
     monkeypatch.delenv("ATLAS_BASEMAP", raising=False)
+    monkeypatch.delenv("ATLAS_PUBLIC", raising=False)
     yield
 
 
@@ -139,10 +140,23 @@ def test_download_is_exactly_what_is_shown(
     assert not at.exception
     assert at.download_button(key="download").label.startswith("Download")
     expected = to_geojson_bytes(
-        filter_layers(small_atlas.layers, Filters(layers=("sites", "witnesses")))
+        filter_layers(small_atlas.layers, Filters(layers=("sites", "witnesses"))), public=True
     )
     assert stored["xinjiang-atlas.geojson"] == expected
     assert len(json.loads(expected)["features"]) == _count(at)
+
+
+def test_withheld_names_stay_out_of_the_public_view(
+    small_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _app({"q": "Withheld"})
+    assert _count(at) == 0
+    table = at.dataframe[0].value
+    assert not table.to_string().count("Withheld")
+    monkeypatch.setenv("ATLAS_PUBLIC", "0")
+    at = _app({"q": "Withheld"})
+    assert _count(at) >= 1
+    assert "Withheld" in at.dataframe[0].value.to_string()
 
 
 def test_map_component_loads_only_local_files(small_env: None) -> None:

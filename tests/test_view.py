@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from shapely.geometry import Point
 
 from layers.filters import Filters
 from layers.view import (
@@ -17,6 +19,8 @@ from layers.view import (
     layer_counts,
     params_from_filters,
     per_year,
+    public_mode,
+    public_view,
     setting,
     shown_table,
     year_bounds,
@@ -119,7 +123,13 @@ def test_settings() -> None:
     assert setting("ATLAS_BASEMAP", {"ATLAS_BASEMAP": "osm"}) == "osm"
     with pytest.raises(KeyError, match="'ATLAS_NOPE'"):
         setting("ATLAS_NOPE", {})
-    assert {s.name for s in SETTINGS} == {"ATLAS_DATA_DIR", "ATLAS_FACILITIES", "ATLAS_BASEMAP"}
+    assert {s.name for s in SETTINGS} == {
+        "ATLAS_DATA_DIR", "ATLAS_FACILITIES", "ATLAS_PUBLIC", "ATLAS_BASEMAP",
+    }
+    assert public_mode({}) is True
+    assert public_mode({"ATLAS_PUBLIC": "0"}) is False
+    with pytest.raises(BadParameterError, match="'yes'"):
+        public_mode({"ATLAS_PUBLIC": "yes"})
     data, facilities = data_paths({"ATLAS_DATA_DIR": "/x"})
     assert str(data) == "/x"
     assert str(facilities) == "/x/external/buzzfeed_2021/all_locations_2021-07-20.tsv"
@@ -136,4 +146,31 @@ def test_every_setting_is_in_the_readme() -> None:
 
 
 def test_the_readme_check_can_fail() -> None:
-    assert undocumented("`ATLAS_DATA_DIR` only") == ["ATLAS_FACILITIES", "ATLAS_BASEMAP"]
+    assert undocumented("`ATLAS_DATA_DIR` only") == [
+        "ATLAS_FACILITIES", "ATLAS_PUBLIC", "ATLAS_BASEMAP",
+    ]
+
+
+def test_public_view_withholds_what_the_exporter_withholds() -> None:
+    layers = make_layers()
+    witnesses = layers.witnesses.copy()
+    witnesses["sensitivity"] = "restricted"
+    witnesses["_snapped"] = [Point(87.7, 47.2)]
+    witnesses["_snapped_precision"] = "county"
+    witnesses["_search"] = "secret name"
+    witnesses["_detained_at_sensitivity"] = pd.Series(
+        [["public"]], index=witnesses.index, dtype=object
+    )
+    sites = layers.sites.copy()
+    sites.loc[1, "sensitivity"] = "private"
+    public = public_view(layers.replace(witnesses=witnesses, sites=sites))
+    assert list(public.sites["id"]) == ["site-1", "site-3"]
+    witness = public.witnesses.iloc[0]
+    assert witness["name"] is None and list(witness["aliases"]) == []
+    assert witness.geometry.equals(Point(87.7, 47.2))
+    assert witness["precision"] == "county"
+    assert all(entry["quote"] is None for entry in witness["sources"])
+    assert witness["_search"] == ""
+    table = shown_table(public)
+    witness_row = table[table["id"] == "p-1-origin"].iloc[0]
+    assert (witness_row["name"], witness_row["quotes"]) == ("", "")
