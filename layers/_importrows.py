@@ -29,7 +29,7 @@ from layers._encoding import undecodable_bytes as _undecodable
 from layers._importread import ImportProblem, RawRow
 from layers._mapping import Mapping, facility_schema
 
-__all__ = ["REGION", "Options", "Outcome", "curated_rows", "facility_rows"]
+__all__ = ["REGION", "VERBATIM_FIELDS", "Options", "Outcome", "curated_rows", "facility_rows"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,10 @@ _LOOKALIKES = {
     "\u201d": ("RIGHT DOUBLE QUOTATION MARK (U+201D)", '"'),
 }
 _FREE_TEXT = frozenset({"description", "note", "quote"})
+
+VERBATIM_FIELDS = frozenset({"quote"})
+"""Fields written without the spreadsheet-formula guard: a quote must match its source text
+verbatim (and the validator's quote check already keeps anything not in the source out)."""
 
 
 @dataclass
@@ -346,12 +350,11 @@ def _text_checks(record: dict[str, object], outcome: Outcome, *, lookalikes: boo
         if not isinstance(value, str) or not value:
             continue
         if value.startswith(FORMULA_PREFIXES) and safe_cell(value) != value:
-            outcome.flags.append(
-                (
-                    name,
-                    f'{value[:40]!r} starts like a spreadsheet formula; stored with a leading "\'"',
-                )
-            )
+            if name in VERBATIM_FIELDS:
+                how = "kept verbatim (it must match the source text)"
+            else:
+                how = 'stored with a leading "\'"'
+            outcome.flags.append((name, f"{value[:40]!r} starts like a spreadsheet formula; {how}"))
         if lookalikes and name not in _FREE_TEXT:
             found = sorted({_LOOKALIKES[ch] for ch in value if ch in _LOOKALIKES})
             if found:

@@ -64,7 +64,14 @@ from layers._importread import (
     read_vector,
     sha256_file,
 )
-from layers._importrows import REGION, Options, Outcome, curated_rows, facility_rows
+from layers._importrows import (
+    REGION,
+    VERBATIM_FIELDS,
+    Options,
+    Outcome,
+    curated_rows,
+    facility_rows,
+)
 from layers._mapping import (
     CURATED_KINDS,
     KINDS,
@@ -239,11 +246,18 @@ def _read_table_header(path: Path) -> list[str] | None:
 def _append_rows(
     src: Path | None, dst: Path, header: list[str], rows: list[dict[str, object]]
 ) -> int:
-    """Copy ``src`` (byte for byte) to ``dst`` and append ``rows``; return the first new line."""
+    """Copy ``src`` (byte for byte) to ``dst`` and append ``rows``; return the first new line.
+
+    Cells pass through the spreadsheet-formula guard, except :data:`VERBATIM_FIELDS`; the
+    appended lines end like the existing file's (CRLF or LF).
+    """
+    terminator = "\n"
     if src is not None and src.exists():
         data = src.read_bytes()
+        if b"\r\n" in data:
+            terminator = "\r\n"
         if data and not data.endswith(b"\n"):
-            data += b"\n"
+            data += terminator.encode()
         dst.write_bytes(data)
         first_line = data.count(b"\n") + 1
         mode = "a"
@@ -251,11 +265,16 @@ def _append_rows(
         first_line = 2
         mode = "w"
     with dst.open(mode, encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
+        writer = csv.DictWriter(handle, fieldnames=header, lineterminator=terminator)
         if mode == "w":
             writer.writeheader()
         for row in rows:
-            writer.writerow({k: "" if v is None else safe_cell(v) for k, v in row.items()})
+            writer.writerow(
+                {
+                    k: "" if v is None else v if k in VERBATIM_FIELDS else safe_cell(v)
+                    for k, v in row.items()
+                }
+            )
     return first_line
 
 

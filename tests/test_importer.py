@@ -804,3 +804,16 @@ def test_write_csv_guards_and_rejects_unknown_keys(tmp_path: Path) -> None:
     assert path.read_text() == "a,b\n'=x,\n-1.5,\n"
     with pytest.raises(ValueError, match=r"row 1 of '.*out.csv' has unknown columns \['c'\]"):
         write_csv(path, [{"c": 1}], ["a"])
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_appended_rows_keep_quotes_verbatim_and_line_endings(tmp_path: Path, newline: str) -> None:
+    src, dst = tmp_path / "people.csv", tmp_path / "out.csv"
+    src.write_bytes(f"id,name,quote{newline}P001,A,said".encode())  # no final newline
+    first = importer._append_rows(
+        src, dst, ["id", "name", "quote"], [{"id": "P002", "name": "=x", "quote": "- I was"}]
+    )
+    assert first == 3
+    assert dst.read_bytes().decode() == (
+        f"id,name,quote{newline}P001,A,said{newline}P002,'=x,- I was{newline}"
+    )
