@@ -166,7 +166,7 @@ class Place:
     ref: str
 
     def to_dict(self) -> dict[str, object]:
-        """Return the CLI contract's object (``district`` as its dict or None; lon/lat to 6 places)."""
+        """Return the CLI contract's object (``district`` as a dict or None; 6 decimals)."""
         return {
             "query": self.query,
             "name": self.name,
