@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
@@ -29,7 +30,16 @@ from layers._encoding import undecodable_bytes as _undecodable
 from layers._importread import ImportProblem, RawRow
 from layers._mapping import Mapping, facility_schema
 
-__all__ = ["REGION", "VERBATIM_FIELDS", "Options", "Outcome", "curated_rows", "facility_rows"]
+__all__ = [
+    "REGION",
+    "VERBATIM_FIELDS",
+    "Options",
+    "Outcome",
+    "curated_rows",
+    "facility_rows",
+    "flag_outside_districts",
+    "note_from_flags",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +228,55 @@ def _geocoder() -> Callable[..., Any] | None:
             return function
     logger.warning("geo.geocode is not available; rows without coordinates are rejected")
     return None
+
+
+@lru_cache(maxsize=1)
+def _district_lookup() -> Callable[..., Any] | None:
+    """Return ``geo.district_at`` or None if the district polygons cannot be loaded."""
+    try:
+        module = importlib.import_module("geo.districts")
+    except ImportError:
+        return None
+    function = getattr(module, "district_at", None)
+    return function if callable(function) else None
+
+
+def flag_outside_districts(outcomes: list[Outcome], file: str) -> list[ImportProblem]:
+    """Flag kept rows whose point is in the atlas box but in no county or Kazakhstan region.
+
+    The box (:data:`REGION`) also holds Kyrgyzstan, Mongolia and parts of Russia; a point there
+    is kept (it may be right) but flagged. Returns a note when the lookup is not available.
+    """
+    kept = [o for o in outcomes if not o.rejections and isinstance(o.record.get("lon"), float)]
+    if not kept:
+        return []
+    lookup = _district_lookup()
+    if lookup is None:
+        msg = "district check skipped: geo.district_at is not available"
+        return [ImportProblem(file, 0, "lon", "note", msg)]
+    lons = np.array([o.record["lon"] for o in kept], dtype=np.float64)
+    lats = np.array([o.record["lat"] for o in kept], dtype=np.float64)
+    try:
+        found = lookup(lons, lats)
+    except (ImportError, OSError) as exc:
+        return [ImportProblem(file, 0, "lon", "note", f"district check skipped: {exc}")]
+    for outcome, district in zip(kept, found, strict=True):
+        if district is None:
+            lon, lat = outcome.record["lon"], outcome.record["lat"]
+            outcome.flags.append(
+                (
+                    "lon",
+                    f"(lon {lon}, lat {lat}) is in no Xinjiang county or Kazakhstan region",
+                )
+            )
+    return []
+
+
+def note_from_flags(outcome: Outcome) -> None:
+    """Set the record's ``note``: the file's own note, then every flag's message."""
+    given = str(outcome.record.get("note") or "")
+    parts = [*([given] if given else []), *(message for _, message in outcome.flags)]
+    outcome.record["note"] = "; ".join(parts)
 
 
 def _geocode_row(
@@ -463,11 +522,6 @@ def facility_rows(
             )
         else:
             seen_names.setdefault(name, (raw.row, ident))
-        if outcome.flags:
-            given_note = str(record.get("note") or "")
-            record["note"] = "; ".join(
-                [*([given_note] if given_note else []), *(m for _, m in outcome.flags)]
-            )
         record["facility_id"] = facility_id
         record["source_row"] = raw.row
         outcome.record.update({k: v for k, v in record.items() if k in outcome.record})

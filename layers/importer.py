@@ -71,6 +71,8 @@ from layers._importrows import (
     Outcome,
     curated_rows,
     facility_rows,
+    flag_outside_districts,
+    note_from_flags,
 )
 from layers._mapping import (
     CURATED_KINDS,
@@ -558,6 +560,9 @@ def import_file(
     options = Options(the_source_id, repair_geometry, fix_swapped, True, geocoder)
     if the_kind == "facilities":
         outcomes = facility_rows(rows, header, resolved.columns, the_mapping, options, notes, file)
+        notes.extend(flag_outside_districts(outcomes, file))
+        for outcome in outcomes:
+            note_from_flags(outcome)
     else:
         outcomes = curated_rows(rows, resolved.columns, fields, the_mapping, options)
 

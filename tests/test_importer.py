@@ -62,6 +62,17 @@ def fake_geocode(name: str, *, country: str | None = None) -> FakePlace:
         raise PlaceNotFound(msg, query=name, candidates=[("Fuhai", 20.0)]) from None
 
 
+def fake_district_at(lons: Any, lats: Any) -> list[str | None]:
+    """Stand-in for geo.district_at: a district west of 96E, none east of it."""
+    return ["CN-650000" if lon < 96 else None for lon in lons]
+
+
+@pytest.fixture(autouse=True)
+def _fake_districts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the tests independent of the district polygons (tested in geo's own tests)."""
+    monkeypatch.setattr(_importrows, "_district_lookup", lambda: fake_district_at)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     """An empty data directory with the curated schema."""
@@ -324,9 +335,34 @@ def test_missing_geocoder_rejects_with_reason(
 ) -> None:
     monkeypatch.setattr(_importrows, "_geocoder", lambda: None)
     report = check("missing_coords.csv", data_dir, geocoder=None)
-    assert "rejected: no coordinates (lon '#N/A', lat '#N/A') and the geocoder is not " in str(
-        report.problems[0]
+    (problem,) = [p for p in report.problems if p.row == 2]
+    assert str(problem).startswith(
+        "missing_coords.csv:2:lon: rejected: no coordinates (lon '#N/A', lat '#N/A') and the "
+        "geocoder is not available"
     )
+
+
+def test_point_in_no_district_is_flagged(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "east.csv"
+    path.write_text("id,name,lat,lon\n1,West,39.36,75.86\n2,East,42.0,96.5\n")
+    report = import_file(path, data_dir=data_dir, source_id="east")
+    assert lines(report) == [
+        "east.csv:3:lon: flagged: (lon 96.5, lat 42.0) is in no Xinjiang county or Kazakhstan "
+        "region"
+    ]
+    with (data_dir / "imports" / "east" / "facilities.csv").open() as handle:
+        notes = [row["note"] for row in csv.DictReader(handle)]
+    assert notes == ["", "(lon 96.5, lat 42.0) is in no Xinjiang county or Kazakhstan region"]
+
+
+def test_district_check_unavailable_is_noted(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_importrows, "_district_lookup", lambda: None)
+    report = check("good.csv", data_dir)
+    assert lines(report) == [
+        "good.csv:0:lon: note: district check skipped: geo.district_at is not available"
+    ]
 
 
 # --- decoding ---------------------------------------------------------------------------------

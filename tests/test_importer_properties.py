@@ -12,16 +12,19 @@ import io
 import json
 import math
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import frictionless
+import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from layers import _importrows
 from layers.importer import REGION, ImportReport, import_file
-from tests.test_importer import ROOT, fake_geocode
+from tests.test_importer import ROOT, fake_district_at, fake_geocode
 
 WEST, SOUTH, EAST, NORTH = REGION
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -39,6 +42,14 @@ _text = st.text(
     max_size=20,
 )
 _cell = st.one_of(_text, st.sampled_from(["=1+1", "@x", "-y", "Satellite – strong", "Fuhai"]))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fake_districts() -> Iterator[None]:
+    """Keep the properties independent of the district polygons."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_importrows, "_district_lookup", lambda: fake_district_at)
+        yield
 
 
 @st.composite
