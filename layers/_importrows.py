@@ -461,7 +461,6 @@ def _build_record(
 
 def facility_rows(
     rows: list[RawRow],
-    header: list[str],
     columns: dict[str, str],
     mapping: Mapping,
     options: Options,
@@ -526,17 +525,18 @@ def facility_rows(
         record["source_row"] = raw.row
         outcome.record.update({k: v for k, v in record.items() if k in outcome.record})
         outcomes.append(outcome)
-    for (fld, before, after), count in sorted(used_values.items()):
-        notes.append(
-            ImportProblem(
-                file,
-                0,
-                fld,
-                "note",
-                f"{before!r} mapped to {after!r} by the mapping ({count} rows)",
-            )
-        )
+    notes.extend(_value_notes(used_values, file))
     return outcomes
+
+
+def _value_notes(used: Counter[tuple[str, str, str]], file: str) -> list[ImportProblem]:
+    """One note per value the mapping's ``values`` table replaced, with its row count."""
+    return [
+        ImportProblem(
+            file, 0, fld, "note", f"{before!r} mapped to {after!r} by the mapping ({count} rows)"
+        )
+        for (fld, before, after), count in sorted(used.items())
+    ]
 
 
 def curated_rows(
@@ -545,6 +545,8 @@ def curated_rows(
     fields: list[str],
     mapping: Mapping,
     options: Options,
+    notes: list[ImportProblem],
+    file: str,
 ) -> list[Outcome]:
     """Turn raw rows into candidate rows of a curated table (checked later by the validator)."""
     used_values: Counter[tuple[str, str, str]] = Counter()
@@ -557,7 +559,7 @@ def curated_rows(
             outcomes.append(outcome)
             continue
         record = _build_record(raw, columns, mapping, used_values, outcome)
-        if "source_id" in fields and not record.get("source_id"):
+        if "source_id" in fields and not record.get("source_id") and options.source_id:
             record["source_id"] = options.source_id
         if "lon" in fields or raw.geometry is not None:
             country = str(record.get("country") or "")
@@ -568,4 +570,5 @@ def curated_rows(
         _text_checks(record, outcome, lookalikes=False)
         outcome.record = {f: "" if record.get(f) is None else record.get(f, "") for f in fields}
         outcomes.append(outcome)
+    notes.extend(_value_notes(used_values, file))
     return outcomes

@@ -559,12 +559,14 @@ def import_file(
         )
     options = Options(the_source_id, repair_geometry, fix_swapped, True, geocoder)
     if the_kind == "facilities":
-        outcomes = facility_rows(rows, header, resolved.columns, the_mapping, options, notes, file)
+        outcomes = facility_rows(rows, resolved.columns, the_mapping, options, notes, file)
         notes.extend(flag_outside_districts(outcomes, file))
         for outcome in outcomes:
             note_from_flags(outcome)
     else:
-        outcomes = curated_rows(rows, resolved.columns, fields, the_mapping, options)
+        # Only an explicit source id fills the curated source_id column, never the file name.
+        explicit = dataclasses.replace(options, source_id=source_id or the_mapping.source_id or "")
+        outcomes = curated_rows(rows, resolved.columns, fields, the_mapping, explicit, notes, file)
 
     provenance: dict[str, Any] = {
         "source_id": the_source_id,

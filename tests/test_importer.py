@@ -8,6 +8,7 @@ failed import.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -764,6 +765,27 @@ def test_people_rows_are_checked_by_the_validator(package: Path) -> None:
     assert json.loads(provenance.read_text())["kind"] == "people"
     with pytest.raises(FileImportError, match=r"was already imported into people\.csv"):
         import_file(IMPORTS / "people.csv", kind="people", data_dir=package)
+
+
+def test_example_appeals_mapping_on_a_curated_table(package: Path) -> None:
+    mapping = load_mapping(ROOT / "mappings" / "example_appeals.yaml")
+    mapping = dataclasses.replace(mapping, constants={"source_id": "fx-source"})
+    report = import_file(
+        IMPORTS / "appeals.csv",
+        mapping=mapping,
+        data_dir=package,
+        source_dir=PACKAGES / "sources",
+        validator=_validator(),
+    )
+    assert "appeals.csv:0:sensitivity: note: 'yes' mapped to 'public' by the mapping (1 rows)" in (
+        lines(report)
+    )
+    assert (report.accepted, report.flagged, report.rejected) == (0, 1, 0)
+    last = (package / "people.csv").read_text().splitlines()[-1]
+    assert (
+        last
+        == "P003,The Author,,,,,,,,author,,,public,fx-source,The author met her in Almaty in 2019.,"
+    )
 
 
 def test_people_check_writes_nothing(package: Path) -> None:
