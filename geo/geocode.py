@@ -59,6 +59,7 @@ __all__ = [
     "FUZZY_MIN",
     "FUZZY_MIN_LENGTH",
     "SKELETON_MIN",
+    "TRANSLIT_MIN_LENGTH",
     "Candidate",
     "GeocodeIndex",
     "Place",
@@ -77,6 +78,8 @@ FUZZY_MIN = 92.0
 #: Shortest transliteration key (letters) the fuzzy stage will try; shorter keys are too easy to
 #: confuse ("aral"/"oral").
 FUZZY_MIN_LENGTH = 6
+#: Shortest transliteration key matched at all: two letters ("sa", "ka") match junk.
+TRANSLIT_MIN_LENGTH = 3
 #: Lowest key similarity for two names with the same consonant skeleton.
 SKELETON_MIN = 80.0
 #: Fewest consonants a skeleton needs to be used for matching.
@@ -484,7 +487,7 @@ class GeocodeIndex:
             if any(h.curated for h in found):
                 found = [h for h in found if h.curated]
             return found, None
-        if not tkey:
+        if len(tkey) < TRANSLIT_MIN_LENGTH:
             return [], kind
         found = [
             _Hit(t, 100.0, curated, "transliterated")
