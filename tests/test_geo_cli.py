@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-# Until geo/districts.py lands (another engineer's file), these skip; remove the mark then.
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("geo.districts") is None, reason="geo/districts.py not landed yet"
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTRICT_KEYS = {"id", "name", "level", "parent", "country", "names"}

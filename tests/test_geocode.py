@@ -8,7 +8,6 @@ names, spellings that are in no table (held out), ambiguous names and country hi
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -340,11 +339,6 @@ def test_locate_is_called_once_per_build() -> None:
 
 # ====================================================================== the shipped data
 
-# Until geo/districts.py lands (another engineer's file), these skip; remove the mark then.
-pytestmark_real = pytest.mark.skipif(
-    importlib.util.find_spec("geo.districts") is None, reason="geo/districts.py not landed yet"
-)
-
 
 SOURCE_SPELLINGS = [
     # (as written in Kusainov 2020, country hint, expected district id) — see the source text
@@ -383,7 +377,6 @@ SOURCE_SPELLINGS = [
 ]
 
 
-@pytestmark_real
 @pytest.mark.parametrize(("name", "country", "district_id"), SOURCE_SPELLINGS)
 def test_source_spellings(name: str, country: str | None, district_id: str) -> None:
     from geo import geocode
@@ -393,7 +386,6 @@ def test_source_spellings(name: str, country: str | None, district_id: str) -> N
     assert place.district.id == district_id, place
 
 
-@pytestmark_real
 @pytest.mark.parametrize(
     ("name", "precision", "country"),
     [
@@ -412,7 +404,6 @@ def test_areas_keep_their_precision(name: str, precision: str, country: str) -> 
     assert (place.precision, place.country) == (precision, country)
 
 
-@pytestmark_real
 def test_urumqi_lies_in_the_urumqi_prefecture() -> None:
     from geo import geocode, prefecture_of
 
@@ -444,7 +435,6 @@ def _targets_by_key() -> dict[str, set[str]]:
 CN_DISTRICTS = sorted(_district_alias_rows())
 
 
-@pytestmark_real
 def test_every_xinjiang_district_is_in_the_alias_table() -> None:
     from geo import all_districts
 
@@ -453,7 +443,6 @@ def test_every_xinjiang_district_is_in_the_alias_table() -> None:
     assert ids == set(CN_DISTRICTS)
 
 
-@pytestmark_real
 @pytest.mark.parametrize("district_id", CN_DISTRICTS)
 def test_district_reachable_by_chinese_pinyin_and_uyghur_names(district_id: str) -> None:
     from geo import find_district, geocode
@@ -497,7 +486,6 @@ HELD_OUT = [
 ]
 
 
-@pytestmark_real
 @pytest.mark.parametrize(("name", "district_id"), HELD_OUT)
 def test_held_out_spellings(name: str, district_id: str) -> None:
     from geo import geocode
@@ -510,7 +498,6 @@ def test_held_out_spellings(name: str, district_id: str) -> None:
     assert place.district is not None and place.district.id == district_id, place
 
 
-@pytestmark_real
 @pytest.mark.parametrize(
     ("name", "country", "expected_country", "district_id"),
     [
@@ -536,7 +523,6 @@ def test_names_on_both_sides_of_the_border(
         assert any(c.country != expected_country for c in place.candidates), place.candidates
 
 
-@pytestmark_real
 @pytest.mark.parametrize(
     ("name", "district_id"),
     [
@@ -558,7 +544,6 @@ def test_find_district(name: str, district_id: str) -> None:
     assert find_district(name).id == district_id
 
 
-@pytestmark_real
 def test_find_district_not_found_names_the_closest() -> None:
     from geo import find_district
 
@@ -567,7 +552,6 @@ def test_find_district_not_found_names_the_closest() -> None:
     assert "No district matches 'Qwxzvbnm'" in str(info.value)
 
 
-@pytestmark_real
 @pytest.mark.parametrize("name", ["Qwxzvbnm", "Manchester", "Toulouse", "Nairobi", "Hanover"])
 def test_unknown_names_are_not_forced_onto_a_place(name: str) -> None:
     from geo import geocode
@@ -578,7 +562,6 @@ def test_unknown_names_are_not_forced_onto_a_place(name: str) -> None:
     assert info.value.candidates
 
 
-@pytestmark_real
 def test_geocode_many_keeps_order_and_returns_errors() -> None:
     from geo import geocode_many
 
@@ -586,7 +569,6 @@ def test_geocode_many_keeps_order_and_returns_errors() -> None:
     assert [type(o).__name__ for o in out] == ["Place", "PlaceNotFound", "Place"]
 
 
-@pytestmark_real
 def test_bad_country_code() -> None:
     from geo import geocode
 
