@@ -358,8 +358,10 @@ def prefecture_of(ids: Iterable[str | None] | npt.ArrayLike) -> npt.NDArray[np.o
     DistrictNotFound
         If an id is not a district id.
     """
-    arr = np.asarray(ids if isinstance(ids, np.ndarray) else list(cast(Iterable[Any], ids)))
-    arr = arr.astype(object)
+    if isinstance(ids, np.ndarray):
+        arr = ids.astype(object)
+    else:
+        arr = np.array(list(cast(Iterable[Any], ids)), dtype=object)
     mapping = _prefecture_map(DISTRICTS_FILE, ALIASES_FILE)
     flat = arr.ravel()
     out = np.full(flat.shape, None, dtype=object)
