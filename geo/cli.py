@@ -130,7 +130,9 @@ def _district(args: argparse.Namespace, out: TextIO) -> int:
         lons, lats = [lon], [lat]
     from geo.districts import district_at, get_district  # after validation: loads geopandas
 
-    ids = district_at(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)) if lons else []
+    ids: list[object] = []
+    if lons:
+        ids = list(district_at(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)))
     for district_id in ids:
         _dump(None if district_id is None else get_district(str(district_id)).to_dict(), out)
     return EXIT_OK
