@@ -63,6 +63,9 @@ def fake_geocode(name: str, *, country: str | None = None) -> FakePlace:
         raise PlaceNotFound(msg, query=name, candidates=[("Fuhai", 20.0)]) from None
 
 
+_REAL_DISTRICT_LOOKUP = _importrows._district_lookup
+
+
 def fake_district_at(lons: Any, lats: Any) -> list[str | None]:
     """Stand-in for geo.district_at: a district west of 96E, none east of it."""
     return ["CN-650000" if lon < 96 else None for lon in lons]
@@ -316,6 +319,27 @@ def test_defect_gives_its_message(
     # Every rejected or flagged row appears in the report; no other rows are mentioned.
     if not expected:
         assert not [p for p in report.problems if p.status != "note"], got
+
+
+def test_real_geocoder_and_districts(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped gazetteer and district polygons, end to end (no fakes)."""
+    monkeypatch.setattr(_importrows, "_district_lookup", _REAL_DISTRICT_LOOKUP)
+    report = check("missing_coords.csv", data_dir, geocoder=None)
+    got = lines(report)
+    assert (
+        "missing_coords.csv:2:lon: flagged: no coordinates (lon '#N/A', lat '#N/A'); geocoded "
+        "town 'Fuhai' -> 'Fuhai County' (county precision, alias match)"
+    ) in got
+    assert any(
+        line.startswith("missing_coords.csv:4:town: rejected: no coordinates") for line in got
+    )
+    assert not [line for line in got if "district" in line], got
+    path = data_dir.parent / "east.csv"
+    path.write_text("id,name,lat,lon\n1,Ulaanbaatar-ish,47.9,96.8\n2,Bishkek,42.87,74.59\n")
+    report = import_file(path, data_dir=data_dir, check=True)
+    assert [
+        p.message.endswith("is in no Xinjiang county or Kazakhstan region") for p in report.problems
+    ] == [True, True]
 
 
 def test_missing_coordinates_fuzzy_or_outside_geocode_is_rejected(data_dir: Path) -> None:
