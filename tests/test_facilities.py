@@ -221,3 +221,48 @@ def test_site_candidates_with_given_counties() -> None:
     )
     assert list(result["facility_id"]) == ["bf-106-B", "bf-384", "bf-958-A"]
     assert set(result["basis"]) == {"same county"}
+
+
+# --- with the real geo package ---------------------------------------------------------------
+
+
+def test_facilities_lie_in_the_prefecture_buzzfeed_names(real: FacilityLoad) -> None:
+    """Cross-check of coordinates against BuzzFeed's own Prefecture column, through geo."""
+    import geo
+
+    frame = real.frame
+    counties = geo.district_at(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+    assert all(county is not None for county in counties)
+    prefectures = geo.prefecture_of(counties)
+    named = frame["prefecture"].notna() & (frame["prefecture"] != "XPCC")
+    mismatches = [
+        facility_id
+        for facility_id, name, found in zip(
+            frame["facility_id"][named], frame["prefecture"][named], prefectures[named.to_numpy()],
+            strict=True,
+        )
+        if geo.find_district(name).id != found
+    ]
+    # One facility labelled "Shihezi" lies just across the line, in Shawan (Tacheng).
+    assert mismatches == ["bf-884"]
+    assert named.sum() == 551 - 47 - 2  # 47 XPCC rows, 2 without a prefecture
+
+
+def test_real_site_candidates_share_the_site_county(real: FacilityLoad) -> None:
+    """With the curated data and the real geocoder, every candidate is in its site's county."""
+    import geo
+
+    records = load_records()
+    result = site_candidates(records, real)
+    assert not result.empty
+    assert set(result["basis"]) == {"same county"}
+    points = real.frame.set_index("facility_id").loc[list(result["facility_id"])]
+    counties = geo.district_at(points["lon"].to_numpy(float), points["lat"].to_numpy(float))
+    assert list(counties) == list(result["district_id"])
+    places = records.places.set_index("id")
+    for site_id, county in result.groupby("site_id")["district_id"].first().items():
+        place = places.loc[records.sites.set_index("id").loc[site_id, "place_id"]]
+        query = place["geocode_query"] if pd.notna(place["geocode_query"]) else place["name"]
+        located = geo.geocode(str(query), country=str(place["country"]))
+        assert located.precision in {"exact", "settlement", "county"}
+        assert located.district is not None and located.district.id == county
