@@ -60,7 +60,7 @@ def test_ids_are_the_curated_ones() -> None:
         ("sites", "S002", QAPQAL, ILI, "county"),  # Shapshal = Qapqal
         ("sites", "S003", XINYUAN, ILI, "county"),  # Kunes = Xinyuan
         ("sites", "S005", ILI, ILI, "prefecture"),
-        ("witnesses", "P002-origin", TACHENG_CITY, TACHENG, "settlement"),  # Shaueshek
+        ("witnesses", "P002-origin", TACHENG_CITY, TACHENG, "county"),  # Shaueshek
         ("witnesses", "P003-origin", FUHAI, ALTAY, "exact"),  # override point
         ("facilities", "bf-709", FUHAI, ALTAY, "exact"),
         ("facilities", "bf-159", QAPQAL, ILI, "exact"),
@@ -79,8 +79,10 @@ def test_district_columns_for_known_places(
 
 
 def test_kazakhstan_place_gets_its_region() -> None:
-    found = row("witnesses", "P005-origin")
+    found = row("witnesses", "P005-origin")  # Chunja village, Almaty region
     assert found["country"] == "KZ"
+    assert found["precision"] == "settlement"
+    assert found["district"] == "Almaty Region"
     assert str(found["district_id"]).startswith("KZ")
     assert found["prefecture_id"] == found["district_id"]  # a region is its own "prefecture"
 
@@ -237,7 +239,10 @@ def test_span_years_keeps_what_is_dated() -> None:
 def test_country_precision_override_has_no_district() -> None:
     records = small_records()
     places = records.places.copy()
-    places.loc[places["id"] == "PL006", "precision"] = "country"
+    chunja = places["id"] == "PL006"
+    places.loc[chunja, "lon"] = 79.46582
+    places.loc[chunja, "lat"] = 43.53813
+    places.loc[chunja, "precision"] = "country"
     layers = build_layers(dataclasses.replace(records, places=places), None)
     p005 = layers.witnesses.set_index("id").loc["P005-origin"]
     assert p005["precision"] == "country"
