@@ -119,6 +119,7 @@ _KML_DISPLAY = (
     "icon",
     "snippet",
 )
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 _GEOMETRY_INPUTS = ("lon", "lat", "wkt", "geocode_query")
 _SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -518,7 +519,10 @@ def import_file(
                     "(detected); give --encoding if that is wrong",
                 )
             )
-        used_delimiter = delimiter or the_mapping.delimiter
+        used_delimiter = _DELIMITER_NAMES.get(delimiter or "", delimiter) or the_mapping.delimiter
+        if used_delimiter is not None and len(used_delimiter) != 1:
+            msg = f"delimiter {used_delimiter!r} must be one character (or tab, comma, ...)"
+            raise FileImportError(msg, path=str(file_path))
         if used_delimiter is None:
             used_delimiter = (
                 "\t" if suffix in {".tsv", ".tab"} else detect_delimiter(file_path, guess.encoding)
@@ -583,9 +587,11 @@ def import_file(
         "unknown_columns": list(resolved.unknown),
         "options": {"repair_geometry": repair_geometry, "fix_swapped": fix_swapped},
     }
-    data.mkdir(parents=True, exist_ok=True)
+    if not check:
+        data.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix=".import-", dir=data) as tmp:
+    # Staged inside data/ (same file system, so os.replace is atomic); a check stages elsewhere.
+    with tempfile.TemporaryDirectory(prefix=".import-", dir=None if check else data) as tmp:
         stage = Path(tmp) / the_source_id
         stage.mkdir()
         table_path: Path | None = None
@@ -663,7 +669,9 @@ def _commit(stage: Path, target_dir: Path, table: Path | None, table_target: Pat
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``import`` subcommand's arguments to ``parser``."""
     parser.add_argument("file", type=Path, help="CSV, TSV, GeoJSON, GeoPackage or KML file")
-    parser.add_argument("--kind", choices=KINDS, help="kind of record (default: the mapping's)")
+    parser.add_argument(
+        "--kind", choices=KINDS, help="kind of record (default: the mapping's, else facilities)"
+    )
     parser.add_argument("--mapping", type=Path, help="mapping YAML (see mappings/)")
     parser.add_argument("--check", action="store_true", help="dry run: report, write nothing")
     parser.add_argument(
@@ -677,7 +685,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sources", type=Path, default=None, help="source texts directory")
     parser.add_argument("--source-id", default=None, help="source id of the import")
     parser.add_argument("--encoding", default=None, help="text encoding of a CSV/TSV")
-    parser.add_argument("--delimiter", default=None, help="CSV delimiter (default detected)")
+    parser.add_argument(
+        "--delimiter",
+        default=None,
+        help="CSV delimiter: a character, or tab/comma/semicolon/pipe (default detected)",
+    )
     parser.add_argument(
         "--max-size", type=float, default=DEFAULT_MAX_BYTES / 2**20, help="file size limit, MB"
     )

@@ -899,3 +899,24 @@ def test_appended_rows_keep_quotes_verbatim_and_line_endings(tmp_path: Path, new
     assert dst.read_bytes().decode() == (
         f"id,name,quote{newline}P001,A,said{newline}P002,'=x,- I was{newline}"
     )
+
+
+def test_check_does_not_create_the_data_directory(tmp_path: Path) -> None:
+    data = tmp_path / "nowhere"
+    (tmp_path / "datapackage.json").write_bytes((ROOT / "data" / "datapackage.json").read_bytes())
+    with pytest.raises(FileImportError, match="datapackage.json"):
+        import_file(IMPORTS / "people.csv", kind="people", data_dir=data, check=True)
+    report = import_file(IMPORTS / "good.csv", data_dir=data, check=True)
+    assert report.accepted == 2
+    assert not data.exists()
+
+
+@pytest.mark.parametrize("delimiter", ["tab", "\\t", "\t"])
+def test_delimiter_names(data_dir: Path, delimiter: str) -> None:
+    report = check("subcompounds.tsv", data_dir, delimiter=delimiter)
+    assert report.read == 4
+
+
+def test_bad_delimiter(data_dir: Path) -> None:
+    with pytest.raises(FileImportError, match="delimiter 'tabs' must be one character"):
+        check("good.csv", data_dir, delimiter="tabs")
