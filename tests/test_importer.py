@@ -903,8 +903,7 @@ def test_appended_rows_keep_quotes_verbatim_and_line_endings(tmp_path: Path, new
 
 def test_check_does_not_create_the_data_directory(tmp_path: Path) -> None:
     data = tmp_path / "nowhere"
-    (tmp_path / "datapackage.json").write_bytes((ROOT / "data" / "datapackage.json").read_bytes())
-    with pytest.raises(FileImportError, match="datapackage.json"):
+    with pytest.raises(FileImportError, match=r"nowhere/datapackage\.json"):
         import_file(IMPORTS / "people.csv", kind="people", data_dir=data, check=True)
     report = import_file(IMPORTS / "good.csv", data_dir=data, check=True)
     assert report.accepted == 2
