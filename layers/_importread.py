@@ -16,7 +16,7 @@ from typing import Literal
 
 from shapely.geometry.base import BaseGeometry
 
-from layers._encoding import open_text
+from layers._encoding import open_text, undecodable_bytes
 
 __all__ = [
     "CSV_SUFFIXES",
@@ -120,11 +120,21 @@ def detect_delimiter(path: Path, encoding: str) -> str:
 
 
 def _clean_header(header: list[str], notes: list[ImportProblem], file: str) -> list[str]:
-    """Name blank header cells ``column N`` and make duplicate names unique, noting both."""
+    r"""Name blank header cells ``column N``, make duplicates unique, show undecodable bytes.
+
+    Each change is noted; an undecodable byte in a name is written as ``\\xNN``.
+    """
     seen: Counter[str] = Counter()
     out = []
     for i, raw in enumerate(header, start=1):
         name = raw.strip().lstrip("\ufeff")
+        bad = undecodable_bytes(name)
+        if bad:
+            shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            hexes = ", ".join(f"0x{b:02x}" for b in bad)
+            msg = f"undecodable byte(s) {hexes} in header cell {i}; read as {shown!r}"
+            notes.append(ImportProblem(file, 1, shown, "note", msg))
+            name = shown
         if not name:
             name = f"column {i}"
             notes.append(ImportProblem(file, 1, name, "note", f"header cell {i} is blank"))
