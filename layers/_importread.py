@@ -122,7 +122,7 @@ def detect_delimiter(path: Path, encoding: str) -> str:
 def _clean_header(header: list[str], notes: list[ImportProblem], file: str) -> list[str]:
     r"""Name blank header cells ``column N``, make duplicates unique, show undecodable bytes.
 
-    Each change is noted; an undecodable byte in a name is written as ``\\xNN``.
+    Each change is noted; an undecodable byte in a name is written as ``\xNN``.
     """
     seen: Counter[str] = Counter()
     out = []
