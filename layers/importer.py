@@ -320,7 +320,7 @@ def _validate_curated(
     import's), with every candidate appended (problems on a candidate's line reject it), and
     with only the accepted rows (any new problem then fails the whole import).
     """
-    copy = stage / "package"
+    copy = stage / ".package-copy"
     shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns("imports", ".import-*"))
     table = f"{kind}.csv"
     schema = kind_schema(kind, data_dir / "datapackage.json")
@@ -646,7 +646,7 @@ def _commit(stage: Path, target_dir: Path, table: Path | None, table_target: Pat
     target_dir.parent.mkdir(parents=True, exist_ok=True)
     backup: Path | None = None
     if target_dir.exists():
-        backup = stage.parent / "previous"
+        backup = stage.parent / ".previous"
         os.replace(target_dir, backup)
     try:
         os.replace(stage, target_dir)

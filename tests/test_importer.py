@@ -935,3 +935,11 @@ def test_undecodable_byte_in_header(data_dir: Path, tmp_path: Path) -> None:
         "read as 'T\\\\xffwn'"
     ) in got
     assert report.read == report.flagged == 1  # written; only its empty name is flagged
+
+
+@pytest.mark.parametrize("source_id", ["previous", "package", "people"])
+def test_source_ids_that_look_like_staging_names(data_dir: Path, source_id: str) -> None:
+    import_file(IMPORTS / "good.csv", data_dir=data_dir, source_id=source_id)
+    report = import_file(IMPORTS / "good.csv", data_dir=data_dir, source_id=source_id, replace=True)
+    assert report.accepted == 2
+    assert sorted(p.name for p in (data_dir / "imports").iterdir()) == [source_id]
