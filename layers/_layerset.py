@@ -84,8 +84,9 @@ LAYER_PROPERTIES: dict[str, tuple[str, ...]] = {
 }
 
 #: Internal columns (never exported): lower-cased ASCII text the search matches, the
-#: sensitivity of each ``detained_at`` entry, and the geometry public exports use for
-#: restricted people (their home snapped to the district's label point).
+#: sensitivity of each ``detained_at`` entry, and the geometry (and precision) public exports
+#: use for restricted people: a located home snapped to its district's label point, a home
+#: already known only to a county or coarser unchanged, None outside every district.
 INTERNAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "sites": ("_search",),
     "reports": ("_search",),

@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 #: Precisions whose point is a district's label point rather than a located place.
 AREA_PRECISIONS = frozenset({"county", "prefecture", "region"})
 
+#: Precisions whose point may be looked up in the district polygons.
+_POINT_PRECISIONS = frozenset({"exact", "settlement"})
+
 #: Country hints the geocoder understands; anything else is geocoded without a hint.
 _HINT_COUNTRIES = frozenset({"CN", "KZ"})
 
@@ -67,6 +70,22 @@ def _number(value: object) -> float | None:
         return None
     number = float(value)  # type: ignore[arg-type]
     return None if np.isnan(number) else number
+
+
+def _matching_district(precision: str, district: geo.District | None) -> geo.District | None:
+    """Return the geocoded district if it fits the precision, else None.
+
+    A located place (``exact``, ``settlement``) lies in its district; a county, prefecture or
+    region *is* its district, so the levels must agree. Xinjiang as a whole (precision
+    ``region`` in China) is no district, whatever unit its centre point falls in.
+    """
+    if district is None or precision == "country":
+        return None
+    if precision in _POINT_PRECISIONS or precision == district.level:
+        return district
+    logger.debug("ignoring district %s (%s) of a %s-precision place", district.id,
+                 district.level, precision)
+    return None
 
 
 def district_names(ids: pd.Series) -> pd.Series:
@@ -127,7 +146,7 @@ def resolve_places(places: pd.DataFrame) -> pd.DataFrame:
         if isinstance(found, Exception):
             failed.append(_Unresolved(place_id, name, query, str(found)))
             continue
-        district = found.district
+        district = _matching_district(found.precision, found.district)
         if found.precision in AREA_PRECISIONS and district is not None:
             row.update(
                 lon=district.label_lon, lat=district.label_lat, precision=found.precision,
@@ -137,7 +156,8 @@ def resolve_places(places: pd.DataFrame) -> pd.DataFrame:
             row.update(
                 lon=found.lon, lat=found.lat, precision=found.precision,
                 district_id=None if district is None else district.id,
-                ref=found.ref, point_lookup=district is None and found.precision != "country",
+                ref=found.ref,
+                point_lookup=district is None and found.precision in _POINT_PRECISIONS,
             )
         row["country"] = found.country or country
         rows.append(row)
@@ -161,12 +181,18 @@ def resolve_places(places: pd.DataFrame) -> pd.DataFrame:
     frame["district_id"] = frame["district_id"].astype(object).where(
         frame["district_id"].notna(), None
     )
-    # An override at prefecture precision belongs to the prefecture, not to the county the
-    # point happens to fall in.
+    # An override coarser than a county belongs to the unit of its precision, not to the
+    # county its point happens to fall in: a prefecture to the prefecture, a region only to a
+    # Kazakhstan region (Xinjiang as a whole is no district).
     ids = frame["district_id"].to_numpy(dtype=object)
     prefectures = geo.prefecture_of(ids) if len(ids) else np.array([], dtype=object)
-    is_prefecture = (frame["precision"] == "prefecture").to_numpy() & lookup
+    precision = frame["precision"].to_numpy(dtype=object)
+    is_prefecture = (precision == "prefecture") & lookup
     frame.loc[is_prefecture, "district_id"] = prefectures[is_prefecture]
+    not_kz = np.array([not str(i).startswith("KZ") for i in ids], dtype=bool)
+    no_unit = (precision == "region") & lookup & not_kz
+    frame.loc[no_unit, "district_id"] = None
+    prefectures[no_unit] = None
     frame["prefecture_id"] = list(prefectures)
     frame["district"] = district_names(frame["district_id"])
     frame["prefecture"] = district_names(frame["prefecture_id"])

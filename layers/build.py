@@ -107,18 +107,17 @@ def _dates(detention: Any) -> tuple[str | None, str | None]:
 
 
 def _snap_point(
-    district_id: str | None, prefecture_id: str | None, precision: str | None
+    district_id: str | None, prefecture_id: str | None
 ) -> tuple[Point | None, str | None]:
-    """Return the label point of the district (else the prefecture) and its precision.
+    """Return the label point of the district (else the prefecture) and its level.
 
-    ``(None, None)`` outside every district. A place already at district precision or coarser
-    keeps its own precision (its point is already a label point).
+    ``(None, None)`` outside every district: a public export then writes no geometry rather
+    than a home it cannot blur.
     """
     for candidate in (district_id, prefecture_id):
         if candidate:
             district = geo.get_district(candidate)
-            level = precision if precision in AREA_PRECISIONS else district.level
-            return Point(district.label_lon, district.label_lat), level
+            return Point(district.label_lon, district.label_lat), district.level
     return None, None
 
 
@@ -368,11 +367,12 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
         level = str(person["sensitivity"])
         origin_columns = _place_columns(places, origin_id)
         origin_point = _point(places, origin_id)
-        snapped, snapped_precision = _snap_point(
-            origin_columns["district_id"],
-            origin_columns["prefecture_id"],
-            origin_columns["precision"],
-        )
+        snapped: Point | None = origin_point
+        snapped_precision: str | None = origin_columns["precision"]
+        if snapped_precision not in AREA_PRECISIONS | {"country"}:
+            snapped, snapped_precision = _snap_point(
+                origin_columns["district_id"], origin_columns["prefecture_id"]
+            )
         detentions = sorted(detentions_by_person.get(person_id, []), key=lambda r: str(r.id))
         held: dict[str, list[Any]] = defaultdict(list)
         for d in detentions:

@@ -248,3 +248,25 @@ def test_country_precision_override_has_no_district() -> None:
     assert p005["precision"] == "country"
     assert p005["district_id"] is None or pd.isna(p005["district_id"])
     assert p005["prefecture_id"] is None or pd.isna(p005["prefecture_id"])
+
+
+def test_xinjiang_as_a_whole_is_no_district() -> None:
+    """The region's centre falls in some county; that county must not become its district."""
+    records = small_records()
+    places = records.places.copy()
+    places.loc[places["id"] == "PL007", ["name", "geocode_query"]] = ["Xinjiang", pd.NA]
+    layers = build_layers(dataclasses.replace(records, places=places), None)
+    s005 = layers.sites.set_index("id").loc["S005"]
+    assert s005["precision"] == "region"
+    assert pd.isna(s005["district_id"]) and pd.isna(s005["prefecture_id"])
+    assert s005["district"] is None
+
+
+def test_restricted_home_at_coarse_precision_keeps_its_point() -> None:
+    records = small_records()
+    people = records.people.copy()
+    people.loc[people["id"] == "P001", "sensitivity"] = "restricted"  # home: Shapshal county
+    layers = build_layers(dataclasses.replace(records, people=people), None)
+    p001 = layers.witnesses.set_index("id").loc["P001-origin"]
+    assert p001["_snapped"].equals(p001.geometry)
+    assert p001["_snapped_precision"] == "county"
