@@ -186,11 +186,11 @@ def resolve_places(places: pd.DataFrame) -> pd.DataFrame:
     # Kazakhstan region (Xinjiang as a whole is no district).
     ids = frame["district_id"].to_numpy(dtype=object)
     prefectures = geo.prefecture_of(ids) if len(ids) else np.array([], dtype=object)
-    precision = frame["precision"].to_numpy(dtype=object)
-    is_prefecture = (precision == "prefecture") & lookup
+    precisions = frame["precision"].to_numpy(dtype=object)
+    is_prefecture = (precisions == "prefecture") & lookup
     frame.loc[is_prefecture, "district_id"] = prefectures[is_prefecture]
     not_kz = np.array([not str(i).startswith("KZ") for i in ids], dtype=bool)
-    no_unit = (precision == "region") & lookup & not_kz
+    no_unit = (precisions == "region") & lookup & not_kz
     frame.loc[no_unit, "district_id"] = None
     prefectures[no_unit] = None
     frame["prefecture_id"] = list(prefectures)
