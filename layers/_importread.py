@@ -245,6 +245,9 @@ def read_vector(
         records = frame[columns].to_dict("records")
         for i, values in enumerate(records):
             number += 1
+            if number > max_rows:  # drivers that cannot count features beforehand
+                msg = f"{file!r} has more than {max_rows} features (limit --max-rows {max_rows})"
+                raise FileImportError(msg, path=str(path))
             geometry = geometries[i]
             rows.append(
                 RawRow(

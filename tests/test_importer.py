@@ -943,3 +943,16 @@ def test_source_ids_that_look_like_staging_names(data_dir: Path, source_id: str)
     report = import_file(IMPORTS / "good.csv", data_dir=data_dir, source_id=source_id, replace=True)
     assert report.accepted == 2
     assert sorted(p.name for p in (data_dir / "imports").iterdir()) == [source_id]
+
+
+def test_row_limit_when_the_driver_cannot_count(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyogrio
+
+    monkeypatch.setattr(pyogrio, "read_info", lambda *a, **k: {"features": -1, "driver": "X"})
+    with pytest.raises(FileImportError) as info:
+        check("self_intersecting.geojson", data_dir, max_rows=2)
+    assert str(info.value) == (
+        "'self_intersecting.geojson' has more than 2 features (limit --max-rows 2)"
+    )
