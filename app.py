@@ -198,7 +198,7 @@ with map_column:
     clicked = st_folium(
         folium_map,
         key="map",
-        height=620,
+        height=680,
         use_container_width=True,
         returned_objects=["last_object_clicked_popup"],
     )

@@ -299,17 +299,29 @@ def _bounds(
     lines: list[list[float | int]],
     districts_gdf: gpd.GeoDataFrame | None,
 ) -> list[list[float]]:
-    """Return ``[[south, west], [north, east]]`` of the data, else of the districts."""
-    lats = [float(p[0]) for p in points] + [float(v) for ln in lines for v in (ln[0], ln[2])]
-    lons = [float(p[1]) for p in points] + [float(v) for ln in lines for v in (ln[1], ln[3])]
-    if lats:
-        pad = 0.5
-        return [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]
+    """Return ``[[south, west], [north, east]]`` of the data within the atlas area.
+
+    The atlas area is the districts' extent (Xinjiang and Kazakhstan), else a fixed box: a
+    place far away (an event in another country) does not zoom the map out to the world.
+    """
     if districts_gdf is not None and len(districts_gdf):
         west, south, east, north = (float(v) for v in districts_gdf.total_bounds)
+    else:
+        (south, west), (north, east) = _DEFAULT_BOUNDS
+    lats = [float(p[0]) for p in points] + [float(v) for ln in lines for v in (ln[0], ln[2])]
+    lons = [float(p[1]) for p in points] + [float(v) for ln in lines for v in (ln[1], ln[3])]
+    inside = [
+        (lat, lon)
+        for lat, lon in zip(lats, lons, strict=True)
+        if south <= lat <= north and west <= lon <= east
+    ]
+    if not inside:
         return [[south, west], [north, east]]
-    (south, west), (north, east) = _DEFAULT_BOUNDS
-    return [[south, west], [north, east]]
+    pad = 0.5
+    return [
+        [max(south, min(p[0] for p in inside) - pad), max(west, min(p[1] for p in inside) - pad)],
+        [min(north, max(p[0] for p in inside) + pad), min(east, max(p[1] for p in inside) + pad)],
+    ]
 
 
 def render_map(

@@ -15,7 +15,8 @@
  *   l: lines, each [lat1, lon1, lat2, lon2, record]
  *   o: approximate areas, each [layer, district feature index]
  *   d: district basemap FeatureCollection (properties: n = escaped name, v = level)
- *   labels: [lat, lon, name, level] district names (counties shown from zoom 7)
+ *   labels: [lat, lon, name, level] district names (regions and prefectures from zoom 5,
+ *           counties from zoom 8)
  *   legend: [escaped legend lines]; attribution: escaped attribution
  */
 (function () {
@@ -87,7 +88,8 @@
     }
     var container = map.getContainer();
     var onZoom = function () {
-      container.classList.toggle("atlas-zoom-counties", map.getZoom() >= 7);
+      container.classList.toggle("atlas-zoom-areas", map.getZoom() >= 5);
+      container.classList.toggle("atlas-zoom-counties", map.getZoom() >= 8);
     };
     map.on("zoomend", onZoom);
     onZoom();
@@ -98,15 +100,12 @@
     var legend = L.control({ position: "bottomleft" });
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "atlas-legend leaflet-bar");
+      // The layer control already shows each layer's colour; the legend explains the symbols.
       var h = ["<details open><summary>Legend</summary>"];
-      for (var i = 0; i < data.layers.length; i++) {
-        var ly = data.layers[i];
-        var sym = ly[3] === "line" ? "atlas-swatch-line" : "atlas-swatch";
-        h.push('<div><span class="' + sym + " atlas-l" + i + '"></span>' + data.s[ly[1]] + "</div>");
-      }
+      h.push('<div><span class="atlas-swatch atlas-lx"></span>a settlement or an exact spot</div>');
       h.push('<div><span class="atlas-swatch atlas-approx atlas-lx"></span>' +
-        "known only to its county or prefecture (dashed outline)</div>");
-      h.push('<div><span class="atlas-swatch-cluster">3</span>records nearby or at one spot: click</div>');
+        "known only to its county or prefecture: marked at its centre, dashed outline</div>");
+      h.push('<div><span class="atlas-swatch-cluster">3</span>records close together or at one spot: click to spread</div>');
       h.push("</details>");
       div.innerHTML = h.join("");
       L.DomEvent.disableClickPropagation(div);
