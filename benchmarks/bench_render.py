@@ -34,10 +34,7 @@ def synthetic_layers(n: int, seed: int = 1) -> Layers:
     rng = random.Random(seed)
     rows, points = [], []
     for i in range(n):
-        if i % 20 == 1:
-            point = points[-1]
-        else:
-            point = Point(rng.uniform(75, 95), rng.uniform(36, 48))
+        point = points[-1] if i % 20 == 1 else Point(rng.uniform(75, 95), rng.uniform(36, 48))
         rows.append(
             {
                 "layer": "site",
