@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 _CONSTRAINT = re.compile(r'constraint "(?P<name>\w+)" is "(?P<value>.*)"', re.DOTALL)
 _FOREIGN = re.compile(r'for "(?P<fields>[^"]+)": values "(?P<values>[^"]*)" not found')
+# Errors about reading a file; reported for the tables that reference it too.
+_READ_ERRORS = {"encoding-error", "scheme-error", "source-error", "format-error"}
 # Rows where one of these is reported need no extra "primary key" problem.
 _COVERS_PRIMARY_KEY = {"blank-row", "unique-error"}
 
@@ -52,8 +54,12 @@ def frictionless_problems(
     problems = [
         Problem(descriptor_path.name, None, None, error.message) for error in report.errors
     ]
+    unreadable = {name for name, table in tables.items() if table.error is not None}
+    problems += [table.error for table in tables.values() if table.error is not None]
     for task in report.tasks:
         table = tables.get(str(task.name))
+        if str(task.name) in unreadable:
+            continue  # our own problem says why, with the line; Frictionless's would not
         file = table.file if table else str(task.name)
         lines = table.lines if table else {}
         covered = {
@@ -64,6 +70,12 @@ def frictionless_problems(
         for error in task.errors:
             row_number = getattr(error, "row_number", None)
             if error.type == "primary-key" and row_number in covered:
+                continue
+            if error.type == "foreign-key" and getattr(error, "reference_name", "") in unreadable:
+                continue  # a consequence of the unreadable table, already reported
+            if error.type in _READ_ERRORS and table is not None and table.readable:
+                # This file reads fine: the failure is a table its foreign keys look up, which
+                # its own task reports.
                 continue
             problems.append(_translate(error, file, lines, table))
     return problems

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from layers._csvrows import read_records
+from layers._problem import Problem
 
 __all__ = ["RawRow", "RawTable", "read_tables"]
 
@@ -58,6 +59,8 @@ class RawTable:
         Frictionless row position (header = 1) -> CSV line, for every record.
     readable : bool
         Whether the file could be read at all.
+    error : Problem or None
+        Why a file that exists could not be read (not UTF-8, not CSV), located to its line.
     """
 
     name: str
@@ -66,6 +69,7 @@ class RawTable:
     rows: list[RawRow] = field(default_factory=list)
     lines: dict[int, int] = field(default_factory=dict)
     readable: bool = True
+    error: Problem | None = None
 
     def fields(self) -> list[dict[str, Any]]:
         """Return the schema's field descriptors."""
@@ -88,11 +92,16 @@ def read_tables(data_dir: Path, descriptor: dict[str, Any]) -> dict[str, RawTabl
         name = str(resource.get("name"))
         file = str(resource.get("path"))
         schema = resource.get("schema", {})
+        path = Path(data_dir) / file
         try:
-            records = read_records(Path(data_dir) / file)
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            records = read_records(path)
+        except OSError as exc:
             logger.debug("cannot read %s: %s", file, exc)
             tables[name] = RawTable(name, file, schema, readable=False)
+            continue
+        except (UnicodeDecodeError, csv.Error) as exc:
+            error = _unreadable(path, file, exc)
+            tables[name] = RawTable(name, file, schema, readable=False, error=error)
             continue
         names = [f["name"] for f in schema.get("fields", [])]
         header = [cell.strip() for cell in records[0].cells] if records else []
@@ -109,3 +118,17 @@ def read_tables(data_dir: Path, descriptor: dict[str, Any]) -> dict[str, RawTabl
         lines = {record.number: record.line for record in records}
         tables[name] = RawTable(name, file, schema, rows=rows, lines=lines)
     return tables
+
+
+def _unreadable(path: Path, file: str, exc: UnicodeDecodeError | csv.Error) -> Problem:
+    """Return the problem of a file that exists but is not UTF-8 CSV, located to its line."""
+    if isinstance(exc, UnicodeDecodeError):
+        data = path.read_bytes()
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start : exc.start + 1]
+        msg = (
+            f"not UTF-8: byte {byte!r} at offset {exc.start} (save the file as 'CSV UTF-8'); "
+            "nothing in it was checked"
+        )
+        return Problem(file, line, None, msg)
+    return Problem(file, None, None, f"not readable as CSV: {exc}; nothing in it was checked")

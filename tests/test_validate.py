@@ -283,3 +283,26 @@ def test_blank_lines_are_reported(tmp_path: Path) -> None:
     path.write_text("\n".join([header, "", *rows]) + "\n", encoding="utf-8")
     problems = validate_package(tmp_path / "pkg", SOURCES, geocoder=fake_geocode)
     assert [str(p) for p in problems] == ["events.csv:2:-: blank row"]
+
+
+def test_not_utf8_is_one_problem_on_its_line(tmp_path: Path) -> None:
+    shutil.copytree(PACKAGES / "good", tmp_path / "pkg")
+    path = tmp_path / "pkg" / "sites.csv"
+    path.write_bytes(path.read_bytes().replace(b"Bouryltogay camp", b"Bouryltogay caf\xe9"))
+    problems = validate_package(tmp_path / "pkg", SOURCES, geocoder=fake_geocode)
+    assert [(p.file, p.row) for p in problems] == [("sites.csv", 2)]
+    assert "not UTF-8: byte b'\\xe9'" in problems[0].message
+
+
+def test_missing_referenced_table_is_one_problem(tmp_path: Path) -> None:
+    shutil.copytree(PACKAGES / "good", tmp_path / "pkg")
+    (tmp_path / "pkg" / "sites.csv").unlink()
+    problems = validate_package(tmp_path / "pkg", SOURCES, geocoder=fake_geocode)
+    assert [(p.file, p.row) for p in problems] == [("sites.csv", None)]
+
+
+def test_excel_csv_with_bom_and_crlf_is_fine(tmp_path: Path) -> None:
+    shutil.copytree(PACKAGES / "good", tmp_path / "pkg")
+    path = tmp_path / "pkg" / "people.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    assert validate_package(tmp_path / "pkg", SOURCES, geocoder=fake_geocode) == []
