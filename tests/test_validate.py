@@ -306,3 +306,19 @@ def test_excel_csv_with_bom_and_crlf_is_fine(tmp_path: Path) -> None:
     path = tmp_path / "pkg" / "people.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
     assert validate_package(tmp_path / "pkg", SOURCES, geocoder=fake_geocode) == []
+
+
+_WORD = st.text(alphabet="abdefgilmnorstuz", min_size=3, max_size=9)
+
+
+@given(words=st.lists(_WORD, min_size=1, max_size=3), suffix=st.sampled_from(
+    ["uly", "ulu", "kyzy", "qizi", "ogly", "Uly", "KYZY"]))
+def test_name_key_ignores_case_order_punctuation_and_patronymic_words(
+    words: list[str], suffix: str
+) -> None:
+    name = " ".join(words)
+    key = name_key(name)
+    assert name_key(name.upper()) == key
+    assert name_key(", ".join(reversed(words))) == key
+    assert name_key(f"{name} {suffix}") == key
+    assert name_key(f"{name}-{suffix}.") == key
