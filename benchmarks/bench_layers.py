@@ -8,12 +8,15 @@ is); the other tables are sized relative to ``--reports``. Prints one line per s
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from layers.build import build_layers
 from layers.export import to_geojson_bytes, write
