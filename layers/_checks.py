@@ -323,6 +323,8 @@ def check_people(
                 problems.append(Problem(table.file, row.line, "relation", msg))
     spellings = [(row.get("id"), _spellings(row)) for row in rows]
     for match in find_similar_names(spellings, threshold=threshold):
+        if match.first_id == match.second_id:
+            continue  # one id on two rows: Frictionless reports the duplicate id
         first, second = by_id[match.first_id], by_id[match.second_id]
         a_lists_b = match.second_id in distinct[match.first_id]
         b_lists_a = match.first_id in distinct[match.second_id]
