@@ -189,7 +189,7 @@ st.markdown(
     + " \u00b7 ".join(f"{label}: {n}" for label, n in counts.items())
 )
 
-map_column, details_column = st.columns([3, 1])
+map_column, details_column = st.columns([5, 2])
 with map_column:
     folium_map = map_from_payload(
         shown_payload(atlas_key, filter_key),

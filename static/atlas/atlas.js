@@ -149,7 +149,8 @@
     };
     for (i = 0; i < data.layers.length; i++) {
       var g = L.featureGroup.subGroup(clusters);
-      g.bindPopup(popup, { maxWidth: 360, maxHeight: 320, autoPanPadding: [20, 20] });
+      g.bindPopup(popup, { maxWidth: 360, maxHeight: 320, autoPanPaddingTopLeft: [20, 140],
+        autoPanPaddingBottomRight: [20, 20] });
       g.bindTooltip(tooltip, { direction: "top", offset: [0, -6] });
       groups.push(g);
     }
