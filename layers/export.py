@@ -36,6 +36,8 @@ import pyogrio
 
 from layers._geojson import feature, property_names, redact
 from layers._layerset import CRS, LAYER_KINDS, LAYER_NAMES, Layers, UnknownLayerError
+from layers._placepoints import UnresolvedPlacesError
+from layers._years import BadDateError
 from layers.build import FACILITY_ATTRIBUTION, build_layers
 from layers.filters import YearRangeError, filter_layers, make_filters
 
@@ -241,8 +243,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--public", action="store_true",
                         help="leave out private records; strip names and exact homes of "
                              "restricted people")
-    parser.add_argument("--include-undated", action=argparse.BooleanOptionalAction,
-                        default=True, help="with --years, also show undated features")
+    parser.add_argument("--include-undated", dest="include_undated", action="store_true",
+                        default=True, help="with --years, also show undated features (default)")
+    parser.add_argument("--no-undated", "--no-include-undated", dest="include_undated",
+                        action="store_false", help="leave undated features out")
     parser.add_argument("--data", type=Path, default=None, metavar="DIR",
                         help="data package directory (default: the repository's data/)")
     parser.add_argument("--facilities", type=Path, default=None, metavar="FILE",
@@ -263,7 +267,11 @@ def _load(data_dir: Path | None, facilities_path: Path | None) -> Layers:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``python -m layers export``; return the exit status (2 for bad arguments)."""
+    """Run ``python -m layers export``; return the exit status.
+
+    0 written; 1 the data cannot be built or the file cannot be written; 2 a bad argument
+    (unknown district or layer, malformed or backwards years). Messages go to stderr.
+    """
     fmt = args.fmt or _SUFFIXES.get(args.output.suffix.lower(), "geojson")
     import geo
 
@@ -278,8 +286,21 @@ def run(args: argparse.Namespace) -> int:
     except (YearRangeError, UnknownLayerError, geo.DistrictNotFound) as exc:
         print(f"python -m layers export: error: {exc}", file=sys.stderr)
         return 2
-    layers = filter_layers(_load(args.data, args.facilities), filters)
-    counts = write(layers, args.output, fmt, public=args.public)
+    from layers.facilities import FacilityFormatError
+    from layers.records import RecordsError
+
+    try:
+        layers = filter_layers(_load(args.data, args.facilities), filters)
+    except (RecordsError, FacilityFormatError, UnresolvedPlacesError, BadDateError) as exc:
+        print(f"python -m layers export: cannot build the layers: {exc}", file=sys.stderr)
+        print("(python -m layers validate lists every problem)", file=sys.stderr)
+        return 1
+    try:
+        counts = write(layers, args.output, fmt, public=args.public)
+    except OSError as exc:
+        print(f"python -m layers export: cannot write {str(args.output)!r}: {exc}",
+              file=sys.stderr)
+        return 1
     summary = ", ".join(f"{n} {name}" for name, n in counts.items())
     print(f"wrote {sum(counts.values())} features ({summary}) to {args.output}", file=sys.stderr)
     return 0

@@ -356,7 +356,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_writes_what_the_filters_show(tmp_path: Path) -> None:
     out = tmp_path / "out.geojson"
     done = run_cli("-o", str(out), "--years", "2017-2018", "--district", "Bouryltogay",
-                   "--layers", "sites,reports,links", "--no-include-undated")
+                   "--layers", "sites,reports,links", "--no-undated")
     assert done.returncode == 0, done.stderr
     filters = Filters(years=(2017, 2018), include_undated=False, districts=(FUHAI,),
                       layers=("sites", "reports", "links"))
@@ -400,3 +400,20 @@ def test_cli_rejects_unknown_format(tmp_path: Path) -> None:
     done = run_cli("-o", str(tmp_path / "x.geojson"), "--format", "shp")
     assert done.returncode != 0
     assert "'shp'" in done.stderr
+
+
+def test_cli_unwritable_output_and_broken_data_exit_nonzero(tmp_path: Path) -> None:
+    done = run_cli("-o", str(tmp_path / "no" / "such" / "dir" / "x.geojson"))
+    assert done.returncode == 1
+    assert "cannot write" in done.stderr and "x.geojson" in done.stderr
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "datapackage.json").write_text("{", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "layers", "export", "--data", str(broken),
+         "-o", str(tmp_path / "x.geojson")],
+        capture_output=True, text=True, cwd=REPO, env=env, check=False, timeout=300,
+    )
+    assert done.returncode == 1
+    assert "datapackage.json" in done.stderr
