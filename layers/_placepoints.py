@@ -26,8 +26,6 @@ AREA_PRECISIONS = frozenset({"county", "prefecture", "region"})
 #: Precisions whose point may be looked up in the district polygons.
 _POINT_PRECISIONS = frozenset({"exact", "settlement"})
 
-#: Country hints the geocoder understands; anything else is geocoded without a hint.
-_HINT_COUNTRIES = frozenset({"CN", "KZ"})
 
 
 @dataclass(frozen=True)
@@ -135,7 +133,7 @@ def resolve_places(places: pd.DataFrame) -> pd.DataFrame:
             rows.append(row)
             continue
         query = _text(record.geocode_query) or name
-        hint = country if country in _HINT_COUNTRIES else None
+        hint = country if country and country != "OTHER" else None  # as validate does
         key = (query, hint)
         if key not in cache:
             try:
