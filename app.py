@@ -118,7 +118,12 @@ def init_state(atlas: Atlas, bounds: tuple[int, int]) -> None:
     st.session_state["q"] = filters.search
 
 
-atlas, atlas_key = current_atlas()
+try:
+    atlas, atlas_key = current_atlas()
+except (ValueError, LookupError, OSError) as exc:  # bad data or settings: say what, stop
+    st.error(f"The atlas data could not be loaded: {exc}")
+    st.info("`python -m layers validate` lists every problem with file, row and field.")
+    st.stop()
 bounds = year_bounds(atlas.layers)
 init_state(atlas, bounds)
 

@@ -185,3 +185,21 @@ def test_static_files_are_served_by_streamlit_config() -> None:
     config = (REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert re.search(r"^enableStaticServing\s*=\s*true", config, flags=re.MULTILINE)
     assert Path(REPO / "static" / "leaflet" / "leaflet.js").is_file()
+
+
+def test_bad_setting_is_reported_not_crashed(
+    small_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATLAS_PUBLIC", "maybe")
+    at = _app()
+    assert not at.exception
+    assert any("'maybe'" in e.value for e in at.error)
+
+
+def test_missing_data_directory_is_reported(
+    small_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "nowhere"))
+    at = _app()
+    assert not at.exception
+    assert any("nowhere" in e.value for e in at.error)
