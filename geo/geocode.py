@@ -194,8 +194,9 @@ class _Target:
     precision: str
     kind: str  # settlement, city, county, prefecture or region
     importance: float
-    district_id: str | None  # the district itself, or the one containing the point
+    district_id: str | None  # the district itself, or the one the point belongs to
     is_district: bool = False
+    finest: str | None = None  # the finest unit containing the point (non-district targets)
     renamed: bool = False
 
 
@@ -240,6 +241,7 @@ class GeocodeIndex:
     exact: dict[str, dict[int, bool]] = field(default_factory=dict)
     translit: dict[str, dict[int, bool]] = field(default_factory=dict)
     skeletons: dict[str, set[str]] = field(default_factory=dict)
+    loose_keys: set[str] = field(default_factory=set)
     fuzzy_keys: list[str] = field(default_factory=list)
     _refs: dict[str, int] = field(default_factory=dict)
     _cache: dict[tuple[str, str | None, bool], _Answer] = field(default_factory=dict)
@@ -333,14 +335,19 @@ class GeocodeIndex:
                         precision=precision,
                         kind=kind,
                         importance=importance,
-                        district_id=None if did is None else str(did),
+                        district_id=None,
+                        finest=None if did is None else str(did),
                     )
                 )
             for name in entry.names:
-                index._add_name(name, i, curated=False)
+                machine = name.isascii() and name == name.lower() and name != entry.name
+                index._add_name(name, i, curated=False, loose=not machine)
 
         index._add_aliases(list(aliases), locate, aliases_path)
-        index.fuzzy_keys = sorted(k for k in index.translit if k)
+        for target in index.targets:
+            if not target.is_district:
+                target.district_id = index._containing(target.precision, target.finest)
+        index.fuzzy_keys = sorted(index.loose_keys)
         logger.info(
             "geocoder index: %d places, %d exact keys, %d transliteration keys",
             len(index.targets),
@@ -356,7 +363,13 @@ class GeocodeIndex:
         self._refs[target.ref] = len(self.targets) - 1
         return len(self.targets) - 1
 
-    def _add_name(self, name: str, target: int, *, curated: bool) -> None:
+    def _add_name(self, name: str, target: int, *, curated: bool, loose: bool = True) -> None:
+        """Index one name of a target under its keys.
+
+        ``loose=False`` keeps the name out of the skeleton and fuzzy stages (GeoNames'
+        lower-case machine romanisations such as ``kona'eva`` or ``kwnayf``, which match
+        foreign names by accident).
+        """
         key = exact_key(name)
         if not key:
             return
@@ -367,9 +380,28 @@ class GeocodeIndex:
             return
         bucket = self.translit.setdefault(tkey, {})
         bucket[target] = bucket.get(target, False) or curated
+        if not loose:
+            return
+        self.loose_keys.add(tkey)
         skel = skeleton(tkey)
         if len(skel) - skel.count("V") >= SKELETON_MIN_CONSONANTS:
             self.skeletons.setdefault(skel, set()).add(tkey)
+
+    def _containing(self, precision: str, finest: str | None) -> str | None:
+        """Return the district a point of this precision belongs to, given the finest unit.
+
+        A settlement or county-precision point belongs to the county-level unit (or Kazakhstan
+        region) it lies in; a prefecture-precision point to that unit's prefecture; a region or
+        a country to no district (Xinjiang's label point lies in some county, but Xinjiang is
+        not that county).
+        """
+        if finest is None or precision in ("region", "country"):
+            return None
+        if precision == "prefecture":
+            district = self.districts.get(finest)
+            if district is not None and district.level == "county" and district.parent:
+                return str(district.parent)
+        return finest
 
     def _linked_district(self, entry: GazetteerEntry) -> str | None:
         """Return the district id a GeoNames division stands for, if that district exists."""
@@ -460,7 +492,7 @@ class GeocodeIndex:
             lons = np.array([t.lon for _, t in pending], dtype=float)
             lats = np.array([t.lat for _, t in pending], dtype=float)
             for (_, target), did in zip(pending, locate(lons, lats), strict=True):
-                target.district_id = None if did is None else str(did)
+                target.finest = None if did is None else str(did)
         for alias, target in pending:
             self._add_name(alias.alias, self._add_target(target), curated=True)
 

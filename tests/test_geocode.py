@@ -188,6 +188,8 @@ ALIASES = (
     alias("Alfa", "district", "CN-1", "Alpha County", "CN"),
     alias("Epsilon", "geonames", "4", "Epsilon City", "CN", precision="settlement"),
     alias("Zetapoint", "point", "", "Zeta", "KZ", 75.9, 43.9, "exact"),
+    alias("Widearea", "point", "", "Wide area", "CN", 80.5, 43.5, "region"),
+    alias("Prefarea", "point", "", "Pref area", "CN", 80.6, 43.6, "prefecture"),
 )
 
 
@@ -227,6 +229,13 @@ def test_point_alias_keeps_its_precision_and_finds_its_district(index: GeocodeIn
         "exact", 75.9, 43.9, "point:75.90000,43.90000"
     )
     assert place.district is not None and place.district.id == "KZ-1"
+
+
+def test_areas_belong_to_the_district_of_their_level(index: GeocodeIndex) -> None:
+    # Both points lie in county CN-1 of prefecture CN-9.
+    assert index.lookup("Widearea").district is None  # a region is no county's
+    prefecture = index.lookup("Prefarea").district
+    assert prefecture is not None and prefecture.id == "CN-9"
 
 
 def test_geonames_alias_renames_an_odd_primary_name(index: GeocodeIndex) -> None:
@@ -336,7 +345,7 @@ def test_locate_is_called_once_per_build() -> None:
         return fake_locate(lons, lats)
 
     GeocodeIndex.build(ENTRIES, ALIASES, [d for d, _ in DISTRICTS], counting)
-    assert calls == [len(ENTRIES), 1]  # the gazetteer, then the one point alias
+    assert calls == [len(ENTRIES), 3]  # the gazetteer, then the three point aliases
 
 
 # ====================================================================== the shipped data
@@ -404,6 +413,7 @@ def test_areas_keep_their_precision(name: str, precision: str, country: str) -> 
 
     place = geocode(name)
     assert (place.precision, place.country) == (precision, country)
+    assert place.district is None  # not the county its label point happens to fall in
 
 
 def test_urumqi_lies_in_the_urumqi_prefecture() -> None:
