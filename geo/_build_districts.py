@@ -901,6 +901,12 @@ def build(
     points = make_fixture(figures)
     figures["fixture_rows"] = len(points)
     figures["fixture_mismatches"] = check_fixture(districts, points)
+    if figures["fixture_mismatches"]:
+        msg = (
+            f"{figures['fixture_mismatches']} of {len(points)} boundary points land in the "
+            f"wrong district at tolerance {tolerance!r}; lower it (nothing written)"
+        )
+        raise BuildError(msg)
     write_geojson_gz(districts, out)
     size = out.stat().st_size
     figures["size_bytes"] = size
@@ -965,13 +971,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if figures["fixture_mismatches"]:
-        print(
-            f"error: {figures['fixture_mismatches']} boundary points land in the wrong "
-            f"district at tolerance {args.tolerance!r}; lower it",
-            file=sys.stderr,
-        )
         return 1
     print(f"wrote {args.out} ({figures['size_bytes']:,} bytes)")
     return 0
