@@ -174,6 +174,54 @@ def test_click_opens_popup_with_quote_and_details(open_app: Callable[..., Sessio
     _assert_clean(session)
 
 
+#: In the map frame: find two markers at one coordinate, or null.
+_SHARED_PAIR = """
+() => {
+  const seen = new Map();
+  for (const m of window.atlasDrawn.clusters.getLayers()) {
+    if (!m.getLatLng) continue;
+    const key = m.getLatLng().toString();
+    if (seen.has(key)) return [seen.get(key).options.atlasRecord, m.options.atlasRecord];
+    seen.set(key, m);
+  }
+  return null;
+}
+"""
+
+#: In the map frame: zoom/spiderfy until record ``n``'s own marker is on screen, then tag it.
+_SHOW_RECORD = """
+(n) => new Promise((resolve) => {
+  const layers = window.atlasDrawn.clusters.getLayers();
+  const marker = layers.find((m) => m.options.atlasRecord === n);
+  window.atlasDrawn.clusters.zoomToShowLayer(marker, () => {
+    for (const e of document.querySelectorAll("[data-test-target]")) {
+      e.removeAttribute("data-test-target");
+    }
+    marker.getElement().setAttribute("data-test-target", "1");
+    resolve(true);
+  });
+})
+"""
+
+
+def test_records_at_one_coordinate_are_each_reachable(open_app: Callable[..., Session]) -> None:
+    session = open_app(query="?layers=sites")
+    frame = session.map_frame()
+    pair = frame.evaluate(_SHARED_PAIR)
+    assert pair is not None, "the fixture has two sites at one place"
+    refs = []
+    for record in pair:
+        frame.evaluate(_SHOW_RECORD, record)
+        session.map.locator("[data-test-target]").dispatch_event("click")
+        popup = session.map.locator(".atlas-popup")
+        popup.wait_for()
+        refs.append(popup.inner_text().rsplit("Record id:", 1)[1].strip())
+        session.map.locator(".leaflet-popup-close-button").dispatch_event("click")
+        popup.wait_for(state="detached")
+    assert len(set(refs)) == 2
+    _assert_clean(session)
+
+
 def test_hostile_record_is_literal_text(open_app: Callable[..., Session]) -> None:
     session = open_app(query="?q=onerror")
     assert session.count() >= 1

@@ -194,6 +194,8 @@
     if (data.attribution && map.attributionControl) {
       map.attributionControl.addAttribution(data.s[data.attribution]);
     }
-    return { clusters: clusters, groups: groups, basemap: base };
+    var drawn = { map: map, clusters: clusters, groups: groups, basemap: base };
+    window.atlasDrawn = drawn;  // for the browser tests and the curious
+    return drawn;
   };
 }());
