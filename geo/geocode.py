@@ -245,6 +245,7 @@ class GeocodeIndex:
     fuzzy_keys: list[str] = field(default_factory=list)
     _refs: dict[str, int] = field(default_factory=dict)
     _cache: dict[tuple[str, str | None, bool], _Answer] = field(default_factory=dict)
+    _last_scan: tuple[str, list[tuple[str, float]]] = ("", [])
 
     # ----------------------------------------------------------------- building
     @classmethod
@@ -542,15 +543,22 @@ class GeocodeIndex:
             if found:
                 return found, kind
         if len(tkey) >= FUZZY_MIN_LENGTH:
-            for other, score, _ in process.extract(
-                tkey, self.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN, limit=20
-            ):
+            for other, score in self._nearest_keys(tkey):
+                if score < FUZZY_MIN:
+                    break
                 found.extend(
                     _Hit(t, float(score), curated, "fuzzy")
                     for t, curated in self.translit[other].items()
                     if self._allowed(t, country, districts_only)
                 )
         return found, kind
+
+    def _nearest_keys(self, tkey: str) -> list[tuple[str, float]]:
+        """Return the 40 transliteration keys most like ``tkey``, best first (one scan each)."""
+        if self._last_scan[0] != tkey:
+            nearest = process.extract(tkey, self.fuzzy_keys, scorer=fuzz.ratio, limit=40)
+            self._last_scan = (tkey, [(key, float(score)) for key, score, _ in nearest])
+        return self._last_scan[1]
 
     def _rank(self, hits: list[_Hit], kind: str | None, tkey: str) -> list[_Hit]:
         """Return the best hit per target, targets best first.
@@ -586,9 +594,7 @@ class GeocodeIndex:
         if not tkey:
             return ()
         out: dict[str, float] = {}
-        for other, score, _ in process.extract(
-            tkey, self.fuzzy_keys, scorer=fuzz.ratio, limit=40
-        ):
+        for other, score in self._nearest_keys(tkey):
             for t in self.translit[other]:
                 if self._allowed(t, country, districts_only):
                     label = f"{self.targets[t].name} ({self.targets[t].ref})"
