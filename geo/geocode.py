@@ -236,16 +236,23 @@ class GeocodeIndex:
     Build it with :meth:`build`; :func:`default_index` builds the one from the shipped files.
     """
 
-    targets: list[_Target] = field(default_factory=list)
-    districts: dict[str, Any] = field(default_factory=dict)
-    exact: dict[str, dict[int, bool]] = field(default_factory=dict)
-    translit: dict[str, dict[int, bool]] = field(default_factory=dict)
-    skeletons: dict[str, set[str]] = field(default_factory=dict)
-    loose_keys: set[str] = field(default_factory=set)
-    fuzzy_keys: list[str] = field(default_factory=list)
-    _refs: dict[str, int] = field(default_factory=dict)
-    _cache: dict[tuple[str, str | None, bool], _Answer] = field(default_factory=dict)
-    _last_scan: tuple[str, list[tuple[str, float]]] = ("", [])
+    targets: list[_Target] = field(default_factory=list, repr=False)
+    districts: dict[str, Any] = field(default_factory=dict, repr=False)
+    exact: dict[str, dict[int, bool]] = field(default_factory=dict, repr=False)
+    translit: dict[str, dict[int, bool]] = field(default_factory=dict, repr=False)
+    skeletons: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    loose_keys: set[str] = field(default_factory=set, repr=False)
+    fuzzy_keys: list[str] = field(default_factory=list, repr=False)
+    _refs: dict[str, int] = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[str, str | None, bool], _Answer] = field(default_factory=dict, repr=False)
+    _last_scan: tuple[str, list[tuple[str, float]]] = field(default=("", []), repr=False)
+
+    def __repr__(self) -> str:
+        """Summarise the index (its tables are too large to print)."""
+        return (
+            f"GeocodeIndex({len(self.targets)} places, {len(self.districts)} districts, "
+            f"{len(self.exact)} exact keys, {len(self.translit)} transliteration keys)"
+        )
 
     # ----------------------------------------------------------------- building
     @classmethod
