@@ -60,6 +60,8 @@ _LOOKALIKES = {
     "\u201d": ("RIGHT DOUBLE QUOTATION MARK (U+201D)", '"'),
 }
 _FREE_TEXT = frozenset({"description", "note", "quote"})
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 VERBATIM_FIELDS = frozenset({"quote"})
 """Fields written without the spreadsheet-formula guard: a quote must match its source text
@@ -139,6 +141,8 @@ def _check_pair(
         )
         return None
     if not valid:
+        if any(_DECIMAL_COMMA.fullmatch(t.strip()) for t in (lon_text, lat_text)):
+            error += " (a decimal comma? write the number with a point)"
         outcome.rejections.append(("lat" if error.startswith("latitude") else "lon", error))
         return None
     outcome.rejections.append(
@@ -408,6 +412,11 @@ def _text_checks(record: dict[str, object], outcome: Outcome, *, lookalikes: boo
     for name, value in record.items():
         if not isinstance(value, str) or not value:
             continue
+        controls = sorted({f"U+{ord(ch):04X}" for ch in _CONTROL.findall(value)})
+        if controls:
+            outcome.rejections.append(
+                (name, f"{value[:40]!r} contains control character(s) {', '.join(controls)}")
+            )
         if value.startswith(FORMULA_PREFIXES) and safe_cell(value) != value:
             if name in VERBATIM_FIELDS:
                 how = "kept verbatim (it must match the source text)"

@@ -956,3 +956,15 @@ def test_row_limit_when_the_driver_cannot_count(
     assert str(info.value) == (
         "'self_intersecting.geojson' has more than 2 features (limit --max-rows 2)"
     )
+
+
+def test_control_characters_and_decimal_commas(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("id;name;lat;lon\n1;A;39,36;75,86\n2;B\x00x;39.1;75.2\n3;C\x96;39.1;75.2\n")
+    report = import_file(path, data_dir=data_dir, check=True)
+    assert lines(report) == [
+        "odd.csv:2:lon: rejected: longitude '75,86' is not a number (a decimal comma? write the "
+        "number with a point)",
+        "odd.csv:3:name: rejected: 'B\\x00x' contains control character(s) U+0000",
+        "odd.csv:4:name: rejected: 'C\\x96' contains control character(s) U+0096",
+    ]
