@@ -611,8 +611,25 @@ class GeocodeIndex:
         return tuple(list(out.items())[:3])
 
     def _answer(self, name: str, country: str | None, districts_only: bool) -> _Answer:
-        hits, kind = self._stage_hits(name, country, districts_only)
+        hits, kind = self._stage_hits(name, country, districts_only=False)
         ranked = self._rank(hits, kind, translit_key(name)[0])
+        if districts_only and ranked:
+            districts = [h for h in ranked if self.targets[h.target].is_district]
+            if not districts:
+                # The name is a known place but not a district: say so rather than let the
+                # looser stages force it onto some district ("Zharkent" is no "Yarkant").
+                t = self.targets[ranked[0].target]
+                inside = self.districts.get(t.district_id) if t.district_id else None
+                hint = f"; it lies in {inside.name} ({inside.id})" if inside is not None else ""
+                msg = (
+                    f"No district matches {name!r}: it is {t.name!r} ({t.ref}, "
+                    f"{t.precision}){hint}"
+                )
+                closest: tuple[tuple[str, float], ...] = (
+                    (f"{t.name} ({t.ref})", round(ranked[0].score, 1)),
+                )
+                return _Answer(error=(msg, closest))
+            ranked = districts
         if not ranked:
             closest = self._closest(name, country, districts_only)
             what = "district" if districts_only else "place"

@@ -291,7 +291,8 @@ def test_answers_are_memoised(index: GeocodeIndex) -> None:
 
 def test_districts_only(index: GeocodeIndex) -> None:
     assert index.lookup("Alpha", districts_only=True).ref == "district:CN-9"
-    with pytest.raises(DistrictNotFound):
+    with pytest.raises(DistrictNotFound, match=r"'Deltakent': it is 'Deltakent' \(geonames:3, "
+                       r"settlement\); it lies in Beta Region \(KZ-1\)"):
         index.lookup("Deltakent", districts_only=True)
 
 
@@ -554,6 +555,14 @@ def test_find_district(name: str, district_id: str) -> None:
     from geo import find_district
 
     assert find_district(name).id == district_id
+
+
+def test_find_district_refuses_a_settlement_and_says_where_it_lies() -> None:
+    from geo import find_district
+
+    # Without this, the fuzzy stage turned "Zharkent" (jarkant) into Yarkant County.
+    with pytest.raises(DistrictNotFound, match=r"it is 'Zharkent' .*Jetisu Region \(KZ-33\)"):
+        find_district("Zharkent")
 
 
 def test_find_district_not_found_names_the_closest() -> None:
