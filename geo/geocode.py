@@ -611,8 +611,9 @@ class GeocodeIndex:
         return tuple(list(out.items())[:3])
 
     def _answer(self, name: str, country: str | None, districts_only: bool) -> _Answer:
+        tkey = translit_key(name)[0]
         hits, kind = self._stage_hits(name, country, districts_only=False)
-        ranked = self._rank(hits, kind, translit_key(name)[0])
+        ranked = self._rank(hits, kind, tkey)
         if districts_only and ranked:
             districts = [h for h in ranked if self.targets[h.target].is_district]
             if not districts:
@@ -630,6 +631,24 @@ class GeocodeIndex:
                 )
                 return _Answer(error=(msg, closest))
             ranked = districts
+        if country is not None and ranked and (ranked[0].stage == "fuzzy" or ranked[0].score < 100):
+            # A loose match inside the hinted country while the name is exactly a place of
+            # another country ("Zharkent" with CN would otherwise become Yarkant): refuse.
+            anywhere, _ = self._stage_hits(name, None, districts_only=False)
+            exact_elsewhere = self._rank([h for h in anywhere if h.score == 100], kind, tkey)
+            if exact_elsewhere:
+                t = self.targets[exact_elsewhere[0].target]
+                msg = (
+                    f"No place in {country!r} matches {name!r} well: it is {t.name!r} "
+                    f"({t.ref}) in {t.country!r}; the best in {country!r} is "
+                    f"{self.targets[ranked[0].target].name!r} at {ranked[0].score:.1f}"
+                )
+                closest = tuple(
+                    (f"{self.targets[h.target].name} ({self.targets[h.target].ref})",
+                     round(h.score, 1))
+                    for h in (exact_elsewhere[0], ranked[0])
+                )
+                return _Answer(error=(msg, closest))
         if not ranked:
             closest = self._closest(name, country, districts_only)
             what = "district" if districts_only else "place"

@@ -183,6 +183,7 @@ ENTRIES = (
     entry(3, "Deltakent", 75.6, 43.6, "KZ", 200, ("Дельтакент",)),
     entry(4, "Oddprimary", 81.6, 43.6, "CN", 9000, ("Epsilon",)),
     entry(5, "Farland", 10.0, 50.0, "DE", 10),
+    entry(6, "Deltakentr", 80.7, 43.7, "CN", 10),  # one letter from Deltakent, across the border
 )
 ALIASES = (
     alias("Alfa", "district", "CN-1", "Alpha County", "CN"),
@@ -265,6 +266,13 @@ def test_size_prior_and_country_hint_on_a_border_name(index: GeocodeIndex) -> No
     assert index.lookup("Gammatown", country="CN").ref == "geonames:1"
     with pytest.raises(PlaceNotFound, match=r"No place in 'DE' matches 'Gammatown'"):
         index.lookup("Gammatown", country="DE")
+
+
+def test_country_hint_does_not_force_a_loose_match(index: GeocodeIndex) -> None:
+    assert index.lookup("Deltakentr", country="CN").ref == "geonames:6"
+    with pytest.raises(PlaceNotFound, match=r"No place in 'CN' matches 'Deltakent' well: it is "
+                       r"'Deltakent' \(geonames:3\) in 'KZ'; the best in 'CN' is 'Deltakentr'"):
+        index.lookup("Deltakent", country="CN")
 
 
 def test_not_found_names_the_closest_candidates(index: GeocodeIndex) -> None:
