@@ -25,18 +25,16 @@ from layers._featurerows import fold, make_frame, most_sensitive, text
 from layers._layerset import Layers
 from layers._placepoints import AREA_PRECISIONS, district_names, resolve_places
 from layers._years import span_years, year_bounds
+from layers.facilities import ATTRIBUTION, FacilityLoad, site_candidates
 from layers.records import split_list
 
 if TYPE_CHECKING:
-    from layers.facilities import FacilityLoad
     from layers.records import Records
 
-__all__ = ["FACILITY_ATTRIBUTION", "Layers", "build_layers"]
+__all__ = ["Layers", "build_layers"]
 
 logger = logging.getLogger(__name__)
 
-#: Used when :mod:`layers.facilities` is not importable; same text as its ``ATTRIBUTION``.
-FACILITY_ATTRIBUTION = "BuzzFeed News (Rajagopalan, Killing, Buschek), CC BY 4.0"
 
 _FINE_PRECISIONS = frozenset({"exact", "settlement", "county"})
 _DISTRICT_KEYS = ("precision", "district", "district_id", "prefecture", "prefecture_id", "country")
@@ -121,15 +119,6 @@ def _snap_point(
     return None, None
 
 
-def _facility_attribution() -> str:
-    """Return the facilities' attribution from :mod:`layers.facilities` when it exists."""
-    try:
-        from layers.facilities import ATTRIBUTION
-    except ImportError:
-        return FACILITY_ATTRIBUTION
-    return str(ATTRIBUTION)
-
-
 def _people(records: Records) -> dict[str, dict[str, Any]]:
     """Return people by id: name, aliases, sensitivity, origin place, the row itself."""
     people: dict[str, dict[str, Any]] = {}
@@ -159,7 +148,6 @@ def _facilities_frame(
     prefecture_ids = pd.Series(list(geo.prefecture_of(ids.to_numpy(dtype=object))), dtype=object)
     names = district_names(ids)
     prefecture_names = district_names(prefecture_ids)
-    attribution = _facility_attribution()
     rows: list[dict[str, Any]] = []
     points: list[Point] = []
     for i, row in enumerate(_tuples(frame)):
@@ -186,7 +174,7 @@ def _facilities_frame(
                 "shawn_zhang_no": text(getattr(row, "shawn_zhang_no", None)),
                 "etnam": text(getattr(row, "etnam", None)),
                 "town": text(getattr(row, "town", None)),
-                "attribution": text(getattr(row, "attribution", None)) or attribution,
+                "attribution": text(getattr(row, "attribution", None)) or ATTRIBUTION,
                 "_search": fold(row.name, getattr(row, "town", None)),
             }
         )
@@ -204,8 +192,6 @@ def _candidates(
     """
     if facilities is None or len(facilities.frame) == 0:
         return {}
-    from layers.facilities import site_candidates
-
     counties = {
         site_id: (
             site["district_id"]

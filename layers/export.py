@@ -38,7 +38,9 @@ from layers._geojson import feature, property_names, redact
 from layers._layerset import CRS, LAYER_KINDS, LAYER_NAMES, Layers, UnknownLayerError
 from layers._placepoints import UnresolvedPlacesError
 from layers._years import BadDateError
-from layers.build import FACILITY_ATTRIBUTION, build_layers
+from layers.build import build_layers
+from layers.facilities import ATTRIBUTION as FACILITY_ATTRIBUTION
+from layers.facilities import FacilityFormatError, load_facilities
 from layers.filters import YearRangeError, filter_layers, make_filters
 
 __all__ = [
@@ -255,7 +257,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _load(data_dir: Path | None, facilities_path: Path | None) -> Layers:
     """Load records and facilities and build the layers."""
-    from layers.facilities import load_facilities
     from layers.records import DEFAULT_DATA_DIR, load_records
 
     data = data_dir if data_dir is not None else DEFAULT_DATA_DIR
@@ -286,7 +287,6 @@ def run(args: argparse.Namespace) -> int:
     except (YearRangeError, UnknownLayerError, geo.DistrictNotFound) as exc:
         print(f"python -m layers export: error: {exc}", file=sys.stderr)
         return 2
-    from layers.facilities import FacilityFormatError
     from layers.records import RecordsError
 
     try:
