@@ -101,7 +101,7 @@ def url_params() -> dict[str, list[str]]:
     return {name: st.query_params.get_all(name) for name in st.query_params}
 
 
-def init_state(atlas: Atlas, bounds: tuple[int, int]) -> None:
+def init_state(bounds: tuple[int, int]) -> None:
     """Put the URL's filters into the widgets' state, once per session."""
     if "initialised" in st.session_state:
         return
@@ -125,7 +125,7 @@ except (ValueError, LookupError, OSError) as exc:  # bad data or settings: say w
     st.info("`python -m layers validate` lists every problem with file, row and field.")
     st.stop()
 bounds = year_bounds(atlas.layers)
-init_state(atlas, bounds)
+init_state(bounds)
 
 st.title("Xinjiang detention atlas")
 st.caption(

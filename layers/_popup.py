@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -378,12 +378,3 @@ def details_html(
     parts.append(f"<div><small>Record id: <code>{text.ref}</code></small></div>")
     parts.append("</div>")
     return "".join(parts)
-
-
-def strings_of(text: PopupText) -> Sequence[str]:
-    """Return every string of ``text`` (for tests that look for unescaped data)."""
-    flat = [text.title, text.subtitle, text.where, text.when, text.approx, text.ref]
-    flat += list(text.facts)
-    for quote, source in text.quotes:
-        flat += [quote, source]
-    return flat
