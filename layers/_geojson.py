@@ -113,8 +113,8 @@ def redact(layer: str, row: Mapping[str, Any]) -> tuple[dict[str, Any], Any] | N
     - A ``private`` feature is left out (None); so are private entries of ``sources``,
       ``population_reports`` and ``detained_at``, and the years only they date.
     - A ``restricted`` feature loses its names, aliases and free text, every quote, and (for
-      a witness or a link) its exact home: the point is snapped to the district's label
-      point, deterministically.
+      a witness, a link or an event) its exact place: the point is snapped to the district's
+      label point, deterministically.
     - Entries of restricted rows inside public features lose their quote and reporter name.
     """
     if row["sensitivity"] == "private":
@@ -144,11 +144,10 @@ def redact(layer: str, row: Mapping[str, Any]) -> tuple[dict[str, Any], Any] | N
             if key in values:
                 values[key] = [] if key == "aliases" else None
         values["sources"] = [{**entry, "quote": None} for entry in values["sources"]]
-        if layer in {"witnesses", "links"}:
+        if layer in {"witnesses", "links", "events"}:
             geometry = values.get("_snapped")
-        if layer == "witnesses":
+        if layer in {"witnesses", "events"}:
             values["precision"] = values.get("_snapped_precision")
-            values["origin"] = None
     return values, geometry
 
 

@@ -85,15 +85,16 @@ LAYER_PROPERTIES: dict[str, tuple[str, ...]] = {
 
 #: Internal columns (never exported): lower-cased ASCII text the search matches, the
 #: sensitivity of each ``detained_at`` entry, and the geometry (and precision) public exports
-#: use for restricted people: a located home snapped to its district's label point, a home
-#: already known only to a county or coarser unchanged, None outside every district.
+#: use for restricted people and events: a located place snapped to its district's label
+#: point, a place already known only to a county or coarser unchanged, None outside every
+#: district.
 INTERNAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "sites": ("_search",),
     "reports": ("_search",),
     "witnesses": ("_search", "_detained_at_sensitivity", "_snapped", "_snapped_precision"),
     "links": ("_search", "_snapped"),
     "facilities": ("_search",),
-    "events": ("_search",),
+    "events": ("_search", "_snapped", "_snapped_precision"),
 }
 
 

@@ -134,6 +134,20 @@ def _people(records: Records) -> dict[str, dict[str, Any]]:
     return people
 
 
+def _blurred(places: _Places, place_id: str) -> dict[str, Any]:
+    """Return ``_snapped``/``_snapped_precision``, where a public export puts restricted data.
+
+    A located place (``exact``, ``settlement``) moves to its district's label point; a place
+    already known only to a county or coarser keeps its point.
+    """
+    columns, point = places[place_id]
+    precision = columns["precision"]
+    if precision in AREA_PRECISIONS or precision == "country":
+        return {"_snapped": point, "_snapped_precision": precision}
+    snapped, level = _snap_point(columns["district_id"], columns["prefecture_id"])
+    return {"_snapped": snapped, "_snapped_precision": level}
+
+
 def _facilities_frame(
     facilities: FacilityLoad | None,
 ) -> tuple[list[dict[str, Any]], list[Point]]:
@@ -353,12 +367,8 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
         level = str(person["sensitivity"])
         origin_columns = _place_columns(places, origin_id)
         origin_point = _point(places, origin_id)
-        snapped: Point | None = origin_point
-        snapped_precision: str | None = origin_columns["precision"]
-        if snapped_precision not in AREA_PRECISIONS | {"country"}:
-            snapped, snapped_precision = _snap_point(
-                origin_columns["district_id"], origin_columns["prefecture_id"]
-            )
+        blurred = _blurred(places, origin_id)
+        snapped = blurred["_snapped"]
         detentions = sorted(detentions_by_person.get(person_id, []), key=lambda r: str(r.id))
         held: dict[str, list[Any]] = defaultdict(list)
         for d in detentions:
@@ -386,8 +396,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                     most_sensitive(detention_sensitivity(d) for d in held[t])
                     for t in detained_at
                 ],
-                "_snapped": snapped,
-                "_snapped_precision": snapped_precision,
+                **blurred,
             }
         )
         witness_points.append(origin_point)
@@ -462,6 +471,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                     kind, place_name, None if concerned is None else concerned["name"],
                     None if concerned is None else concerned["aliases"],
                 ),
+                **_blurred(places, event_place),
             }
         )
         event_points.append(_point(places, event_place))

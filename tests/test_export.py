@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import math
@@ -19,10 +20,11 @@ from shapely.geometry import LinearRing, Point, Polygon, shape
 import geo
 from layers._geojson import geometry_json, property_names
 from layers._layerset import LAYER_KINDS, LAYER_NAMES
+from layers.build import build_layers
 from layers.export import ATTRIBUTION, ExportFormatError, to_geojson_bytes, write
 from layers.facilities import ATTRIBUTION as FACILITY_ATTRIBUTION
 from layers.filters import Filters, filter_layers
-from tests._small import HOSTILE, SMALL_DIR, small_layers
+from tests._small import HOSTILE, SMALL_DIR, small_layers, small_records
 
 REPO = Path(__file__).resolve().parent.parent
 FUHAI = "CN-654323"
@@ -417,3 +419,19 @@ def test_cli_unwritable_output_and_broken_data_exit_nonzero(tmp_path: Path) -> N
     )
     assert done.returncode == 1
     assert "datapackage.json" in done.stderr
+
+
+def test_public_snaps_a_restricted_event_at_a_located_place() -> None:
+    records = small_records()
+    events = records.events.copy()
+    events.loc[events["id"] == "E003", "sensitivity"] = "restricted"  # at Chunja village
+    layers = build_layers(dataclasses.replace(records, events=events), None)
+    exact = layers.events.set_index("id").loc["E003"].geometry
+    item = features_by_id(to_geojson_bytes(layers, public=True))["E003"]
+    region = geo.get_district(item["properties"]["district_id"])
+    assert item["geometry"]["coordinates"] == [
+        round(region.label_lon, 6), round(region.label_lat, 6)
+    ]
+    assert [round(exact.x, 6), round(exact.y, 6)] != item["geometry"]["coordinates"]
+    assert item["properties"]["precision"] == "region"
+    assert item["properties"]["description"] is None and item["properties"]["name"] is None
