@@ -1,4 +1,4 @@
-"""Build ``geo/data/districts.geojson`` and ``tests/fixtures/boundary_points.csv``.
+"""Build ``geo/data/districts.geojson.gz`` and ``tests/fixtures/boundary_points.csv``.
 
 Run ``python -m geo._build_districts`` (needs the build-only packages of
 ``requirements-build.txt``; never imported at run time). Steps:
