@@ -320,3 +320,12 @@ def test_unknown_level_is_an_error(tmp_path: Path):
     path = _gzip_geojson(raw, tmp_path / "d.geojson.gz")
     with pytest.raises(DistrictDataError, match=r"row 4: field 'level': 'province'"):
         mod._load(path, mod.ALIASES_FILE)
+
+
+def test_readme_measurements_describe_the_shipped_file():
+    """The build rewrites the README's figures; a file rebuilt without them is caught here."""
+    readme = (mod.DATA_DIR / "districts.README.md").read_text(encoding="utf-8")
+    match = re.search(r"`districts\.geojson\.gz`, ([\d,]+) bytes", readme)
+    assert match, "the README lacks the shipped file's size"
+    assert int(match.group(1).replace(",", "")) == mod.DISTRICTS_FILE.stat().st_size
+    assert "0 land in another district with the shipped polygons" in readme
