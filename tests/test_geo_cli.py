@@ -149,3 +149,14 @@ def test_usage_errors() -> None:
     assert run("geocode").returncode == 2
     assert run("geocode", "Fuhai", "--file", "x.txt").returncode == 2
     assert run("frobnicate").returncode == 2
+
+
+def test_import_geo_does_not_load_geopandas() -> None:
+    code = (
+        "import sys, geo; before = 'geopandas' in sys.modules; geo.District; "
+        "print(before, 'geopandas' in sys.modules, callable(geo.geocode))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True", "True"]
