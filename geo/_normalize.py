@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-__all__ = ["SUFFIX_KINDS", "exact_key", "skeleton", "translit_key"]
+__all__ = ["SUFFIX_KINDS", "exact_key", "skeleton", "suffix_country", "translit_key"]
 
 #: The kinds of unit a suffix word can name. ``district`` is any administrative unit (the source
 #: says "Bouryltogay district" for a county and "Ili-Kazakh district" for a prefecture).
@@ -205,6 +205,39 @@ def _fold(text: str) -> str:
     for pattern, replacement in _FOLDS:
         text = pattern.sub(replacement, text)
     return text
+
+
+# Suffix words used only for places in China (Chinese, pinyin and Uyghur forms): a name that
+# carries one is a Chinese place, whatever its stem looks like elsewhere.
+_CHINA_ONLY_WORDS = frozenset(
+    {
+        "xian", "zhen", "xiang", "cun", "diqu", "zizhizhou", "zizhixian", "zizhiqu", "jiedao",
+        "nahiyisi", "nahiyesi", "nahiye", "wilayiti", "vilayiti", "shehiri", "yezisi",
+        "baziri", "shiqu", "shi",
+    }
+)
+
+
+@lru_cache(maxsize=200_000)
+def suffix_country(text: str) -> str | None:
+    """Return ``"CN"`` if the name carries a suffix used only for places in China, else None.
+
+    Chinese administrative characters (县, 市, 镇...) and the Uyghur and pinyin suffix words
+    (nahiyisi, shehiri, xian, zhen...) name Chinese units only; Kazakh and Russian suffixes
+    (audany, oblysy, район) are used on both sides of the border and say nothing.
+
+    Examples
+    --------
+    >>> suffix_country("Wensu Xian"), suffix_country("Kunes audany")
+    ('CN', None)
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if _CJK.search(text) and _strip_chinese(text)[1] is not None:
+        return "CN"
+    tokens = re.split(r"[^0-9a-z]+", _APOSTROPHES.sub("", _to_ascii(text)))
+    if len(tokens) > 1 and any(t in _CHINA_ONLY_WORDS for t in tokens[1:]):
+        return "CN"
+    return None
 
 
 @lru_cache(maxsize=200_000)

@@ -42,7 +42,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from geo._errors import DistrictNotFound, PlaceNotFound
-from geo._normalize import exact_key, kinds_agree, skeleton, translit_key
+from geo._normalize import exact_key, kinds_agree, skeleton, suffix_country, translit_key
 from geo.gazetteer import (
     DEFAULT_ALIASES,
     Alias,
@@ -631,6 +631,24 @@ class GeocodeIndex:
                 )
                 return _Answer(error=(msg, closest))
             ranked = districts
+        implied = suffix_country(name) if country is None else None
+        if (
+            implied is not None
+            and ranked
+            and ranked[0].stage in ("transliterated", "fuzzy")
+            and self.targets[ranked[0].target].country != implied
+        ):
+            # "Wensu Xian" misspelt must not land on Vanj in Tajikistan: a Chinese suffix
+            # keeps a loose match in China, or finds nothing.
+            same = [h for h in ranked if self.targets[h.target].country == implied]
+            if not same:
+                t = self.targets[ranked[0].target]
+                msg = (
+                    f"No place matches {name!r} well: its suffix names a place in "
+                    f"{implied!r}, and the nearest, {t.name!r} ({t.ref}), is in {t.country!r}"
+                )
+                return _Answer(error=(msg, ((f"{t.name} ({t.ref})", round(ranked[0].score, 1)),)))
+            ranked = same
         if country is not None and ranked and (ranked[0].stage == "fuzzy" or ranked[0].score < 100):
             # A loose match inside the hinted country while the name is exactly a place of
             # another country ("Zharkent" with CN would otherwise become Yarkant): refuse.

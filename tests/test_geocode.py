@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo._errors import DistrictNotFound, PlaceNotFound
-from geo._normalize import exact_key, kinds_agree, skeleton, translit_key
+from geo._normalize import exact_key, kinds_agree, skeleton, suffix_country, translit_key
 from geo.gazetteer import Alias, DataFileError, GazetteerEntry
 from geo.geocode import GeocodeIndex
 
@@ -105,6 +105,24 @@ def test_skeleton_joins_vowel_variants(a: str, b: str) -> None:
 @pytest.mark.parametrize(("a", "b"), [("Mango", "Manghit"), ("Nylky", "尼勒克")])
 def test_skeleton_keeps_syllables(a: str, b: str) -> None:
     assert skeleton(translit_key(a)[0]) != skeleton(translit_key(b)[0])
+
+
+@pytest.mark.parametrize(
+    ("name", "country"),
+    [
+        ("Wensu Xian", "CN"),
+        ("Korla shehiri", "CN"),
+        ("Qapqal Nahiyisi", "CN"),
+        ("福海县", "CN"),
+        ("Yining Shi", "CN"),
+        ("福海", None),
+        ("Xian", None),  # the word alone is a name
+        ("Kunes audany", None),  # Kazakh suffixes are used for Xinjiang too
+        ("Almaty oblysy", None),
+    ],
+)
+def test_suffix_country(name: str, country: str | None) -> None:
+    assert suffix_country(name) == country
 
 
 @pytest.mark.parametrize(
@@ -273,6 +291,13 @@ def test_country_hint_does_not_force_a_loose_match(index: GeocodeIndex) -> None:
     with pytest.raises(PlaceNotFound, match=r"No place in 'CN' matches 'Deltakent' well: it is "
                        r"'Deltakent' \(geonames:3\) in 'KZ'; the best in 'CN' is 'Deltakentr'"):
         index.lookup("Deltakent", country="CN")
+
+
+def test_a_chinese_suffix_keeps_a_loose_match_in_china(index: GeocodeIndex) -> None:
+    with pytest.raises(PlaceNotFound, match=r"its suffix names a place in 'CN', and the "
+                       r"nearest, 'Deltakent' \(geonames:3\), is in 'KZ'"):
+        index.lookup("Deltakent Xian")
+    assert index.lookup("Deltakent audany").ref == "geonames:3"  # Kazakh suffixes: both sides
 
 
 def test_not_found_names_the_closest_candidates(index: GeocodeIndex) -> None:
