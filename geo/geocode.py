@@ -22,6 +22,17 @@ larger places (administrative level plus log10 of the population inside), so nam
 sides of the border (Altay, Ili, Khorgos, Aksu) go to the larger unit unless ``country`` says
 otherwise. ``country`` is a filter: only places of that country are considered.
 
+A loose (transliterated or fuzzy) match is refused rather than returned when the name is
+exactly a place of another country than the ``country`` hint ("Zharkent" with ``CN``), or when
+a Chinese or Uyghur suffix (县, xian, nahiyisi, shehiri) puts the place in China and the match
+is not there. :func:`find_district` refuses a name that is a known settlement or area, saying
+what it is and which district it lies in, instead of forcing it onto some district.
+
+Measured (``benchmarks/bench_geocode.py``): 20% of the alias table's district forms held out
+are found right 96% of the time (2.5% wrong, mostly a city where the prefecture of the same
+name was meant); with one letter changed, 49% right, 6% wrong, 45% not found; of 3,000 foreign
+city names, 2.7% are wrongly matched to some place of the region.
+
 The index is built once (:func:`default_index`, cached) and every answer is memoised, so batch
 geocoding of known names is a dictionary lookup.
 """
