@@ -61,20 +61,43 @@ def validate_lonlat_arrays(
     CoordinateError
         If the arrays differ in length or any pair is not finite and in range.
     """
-    x = np.asarray(lons, dtype=np.float64)
-    y = np.asarray(lats, dtype=np.float64)
+    x = _as_float_array(lons, lats, axis=0)
+    y = _as_float_array(lons, lats, axis=1)
     if x.shape != y.shape:
         msg = f"{x.shape[0]} longitudes but {y.shape[0]} latitudes"
         raise CoordinateError(msg, lon=x.shape, lat=y.shape)
     bad = ~(np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        try:
-            validate_lonlat(x[i], y[i])
-        except CoordinateError as exc:
-            msg = f"row {i}: {exc}"
-            raise CoordinateError(msg, lon=x[i], lat=y[i]) from None
+        _raise_for_row(i, float(x.flat[i]), float(y.flat[i]))
     return x, y
+
+
+def _raise_for_row(row: int, lon: object, lat: object) -> None:
+    """Raise the :func:`validate_lonlat` error for one pair, prefixed with its row."""
+    try:
+        validate_lonlat(lon, lat)
+    except CoordinateError as exc:
+        msg = f"row {row}: {exc}"
+        raise CoordinateError(msg, lon=lon, lat=lat) from None
+
+
+def _as_float_array(
+    lons: npt.ArrayLike, lats: npt.ArrayLike, *, axis: int
+) -> npt.NDArray[np.float64]:
+    """Convert one axis to float64; a value numpy cannot convert is reported with its row."""
+    values = (lons, lats)[axis]
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        pairs = zip(
+            np.asarray(lons, dtype=object).ravel(),
+            np.asarray(lats, dtype=object).ravel(),
+            strict=False,
+        )
+        for row, (lon, lat) in enumerate(pairs):
+            _raise_for_row(row, lon, lat)
+        raise
 
 
 def to_folium(lon: float, lat: float) -> list[float]:

@@ -215,11 +215,6 @@ def test_bad_coordinates(lons: list[float], lats: list[float], fragment: str):
         district_at(lons, lats)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="geo.coords.validate_lonlat_arrays lets numpy's bare ValueError through for "
-    "non-numeric strings (reported to its owner); remove this mark once it names the row",
-)
 def test_non_numeric_coordinates_name_the_row():
     with pytest.raises(CoordinateError, match=r"row 1: longitude 'eighty'"):
         district_at([80.0, "eighty"], [40.0, 40.0])
