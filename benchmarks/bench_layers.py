@@ -18,6 +18,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import geo
 from layers.build import build_layers
 from layers.export import to_geojson_bytes, write
 from layers.facilities import load_facilities
@@ -128,6 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     records = synthetic_records(args.reports)
     facilities = load_facilities()
+    _timed("warm-up: load district polygons", geo.district_at, [80.0], [40.0])
     layers = _timed("build_layers", build_layers, records, facilities)
     print("features:", layers.counts(), "total", sum(layers.counts().values()))
     districts = resolve_districts(["Ili"])

@@ -264,14 +264,32 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
             detentions_by_site[str(row.site_id)].append(row)
         detentions_by_person[str(row.person_id)].append(row)
 
+    # Each report's and detention's sensitivity and ``sources`` entry, computed once and
+    # shared (read-only) by every feature they support.
+    report_level: dict[str, str] = {}
+    report_source: dict[str, dict[str, Any]] = {}
+    for rows in reports_by_site.values():
+        for r in rows:
+            reporter = people.get(text(r.reported_by) or "")
+            level = "public" if reporter is None else str(reporter["sensitivity"])
+            report_level[str(r.id)] = level
+            report_source[str(r.id)] = _source(r, level, (text(r.date), None))
+    detention_level: dict[str, str] = {}
+    detention_source: dict[str, dict[str, Any]] = {}
+    for rows in detentions_by_person.values():
+        for d in rows:
+            detainee = people.get(str(d.person_id))
+            level = most_sensitive(
+                [text(d.sensitivity), None if detainee is None else detainee["sensitivity"]]
+            )
+            detention_level[str(d.id)] = level
+            detention_source[str(d.id)] = _source(d, level, _dates(d))
+
     def reporter_sensitivity(row: Any) -> str:
-        person = people.get(text(row.reported_by) or "")
-        return "public" if person is None else str(person["sensitivity"])
+        return report_level[str(row.id)]
 
     def detention_sensitivity(row: Any) -> str:
-        person = people.get(str(row.person_id))
-        person_level = None if person is None else person["sensitivity"]
-        return most_sensitive([text(row.sensitivity), person_level])
+        return detention_level[str(row.id)]
 
     # --- sites ---------------------------------------------------------------------------
     sites: dict[str, dict[str, Any]] = {}
@@ -306,8 +324,8 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                 + [(text(d.start), text(d.end)) for d in detentions]
             ),
             "sources": [_source(row, "public")]
-            + [_source(r, reporter_sensitivity(r), (text(r.date), None)) for r in reports]
-            + [_source(d, detention_sensitivity(d), _dates(d)) for d in detentions],
+            + [report_source[str(r.id)] for r in reports]
+            + [detention_source[str(d.id)] for d in detentions],
             "sensitivity": "public",
             "kind": text(row.kind),
             "description": text(row.description),
@@ -338,7 +356,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                 "name": site["name"],
                 **{key: site[key] for key in _DISTRICT_KEYS},
                 **_years([(text(row.date), None)]),
-                "sources": [_source(row, level, (text(row.date), None))],
+                "sources": [report_source[str(row.id)]],
                 "sensitivity": level,
                 "site_id": str(row.site_id),
                 "count": _count(row),
@@ -384,7 +402,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                 **origin_columns,
                 **_years([(text(d.start), text(d.end)) for d in detentions]),
                 "sources": [_source(row, level), _source(place_rows[origin_id], level)]
-                + [_source(d, detention_sensitivity(d), _dates(d)) for d in detentions],
+                + [detention_source[str(d.id)] for d in detentions],
                 "sensitivity": level,
                 "person_id": person_id,
                 "role": person["role"],
@@ -420,9 +438,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                     "name": f"{person['name']} \u2192 {target_name}",
                     **target_columns,
                     **_years([(text(d.start), text(d.end)) for d in rows_held]),
-                    "sources": [
-                        _source(d, detention_sensitivity(d), _dates(d)) for d in rows_held
-                    ],
+                    "sources": [detention_source[str(d.id)] for d in rows_held],
                     "sensitivity": most_sensitive(
                         [level, *(detention_sensitivity(d) for d in rows_held)]
                     ),
