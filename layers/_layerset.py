@@ -138,6 +138,10 @@ def columns_of(layer: str) -> tuple[str, ...]:
 class Layers:
     """One GeoDataFrame (EPSG:4326) per map layer, all with the columns of :func:`columns_of`.
 
+    Read-only by convention: the app caches one instance for every session, and the dicts in
+    the ``sources`` and ``population_reports`` cells are shared between features. Filter with
+    :func:`layers.filters.filter_layers`; copy a frame before changing it.
+
     Attributes
     ----------
     sites, reports, witnesses, links, facilities, events : geopandas.GeoDataFrame
