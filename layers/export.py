@@ -17,6 +17,9 @@ layer's own), so the same layers and filters give the same bytes. The collection
 years only they date); restricted records lose names, aliases, quotes and free text, and a
 restricted person's home is replaced by the label point of its district (the links start
 there too): deterministic, never random jitter.
+``python -m layers export --public`` applies these rules to the whole data first
+(:func:`layers.public.public_layers`, the app's public view) and filters afterwards, so the
+filters never see withheld names or dates.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from layers.build import build_layers
 from layers.facilities import ATTRIBUTION as FACILITY_ATTRIBUTION
 from layers.facilities import FacilityFormatError, load_facilities
 from layers.filters import YearRangeError, filter_layers, make_filters
+from layers.public import public_layers
 
 __all__ = [
     "ATTRIBUTION",
@@ -290,7 +294,9 @@ def run(args: argparse.Namespace) -> int:
     from layers.records import RecordsError
 
     try:
-        layers = filter_layers(_load(args.data, args.facilities), filters)
+        built = _load(args.data, args.facilities)
+        # Redact before filtering (layers.public): filters never see withheld data.
+        layers = filter_layers(public_layers(built) if args.public else built, filters)
     except (RecordsError, FacilityFormatError, UnresolvedPlacesError, BadDateError) as exc:
         print(f"python -m layers export: cannot build the layers: {exc}", file=sys.stderr)
         print("(python -m layers validate lists every problem)", file=sys.stderr)

@@ -88,6 +88,17 @@ SETTINGS: tuple[Setting, ...] = (
         "'offline' (district polygons only) or 'osm' (adds OpenStreetMap tiles: online, "
         "tells openstreetmap.org what is looked at).",
     ),
+    Setting(
+        "ATLAS_MAX_UPLOAD_MB",
+        "20",
+        "Largest file a user may upload as a session-only overlay, in MB. Streamlit's own "
+        "limit is `[server] maxUploadSize` in .streamlit/config.toml (also 20): raise both.",
+    ),
+    Setting(
+        "ATLAS_MAX_UPLOAD_FEATURES",
+        "50000",
+        "Most rows (CSV/TSV) or features (GeoJSON, GeoPackage, KML) an upload may have.",
+    ),
 )
 
 _YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?$")
@@ -157,30 +168,15 @@ def public_mode(environ: Mapping[str, str] | None = None) -> bool:
 def public_view(layers: Layers) -> Layers:
     """Return the layers as a public export would have them, for the map and the table.
 
-    The rules are the exporter's own (:func:`layers._geojson.redact`): private features are
-    left out; restricted ones lose names, aliases, quotes and free text, and a restricted
-    person's home becomes the district's label point. Their search text is emptied too, so a
-    search for a withheld name finds nothing.
+    This is :func:`layers.public.public_layers`, the same code ``python -m layers export
+    --public`` runs before it filters: private features are left out; restricted ones lose
+    names, aliases, quotes and free text, a restricted person's home becomes the district's
+    label point, and their search text is emptied, so a search for a withheld name finds
+    nothing.
     """
-    from layers._featurerows import make_frame
-    from layers._geojson import redact
+    from layers.public import public_layers
 
-    frames: dict[str, Any] = {}
-    for name, frame in layers.items():
-        columns = list(frame.columns)
-        rows: list[dict[str, Any]] = []
-        geometries: list[Any] = []
-        for values in frame.itertuples(index=False, name=None):
-            redacted = redact(name, dict(zip(columns, values, strict=True)))
-            if redacted is None:
-                continue
-            row, geometry = redacted
-            if row.get("sensitivity") == "restricted":
-                row["_search"] = ""
-            rows.append(row)
-            geometries.append(geometry)
-        frames[name] = make_frame(name, rows, geometries)
-    return layers.replace(**frames)
+    return public_layers(layers)
 
 
 def year_bounds(layers: Layers) -> tuple[int, int]:
