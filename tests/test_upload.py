@@ -1,0 +1,277 @@
+"""layers.upload: an uploaded file checked by the importer, kept apart from the curated data."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from shapely.geometry import Point
+
+from layers.importer import import_file
+from layers.records import DEFAULT_DATA_DIR
+from layers.upload import (
+    OVERLAY_COLOUR,
+    OVERLAY_LABEL,
+    OVERLAY_REF_PREFIX,
+    Upload,
+    UploadError,
+    UploadLimits,
+    available_mappings,
+    check_upload,
+    overlay_payload,
+    safe_name,
+    upload_details_html,
+    upload_limits,
+)
+from layers.view import SETTINGS, BadParameterError
+from tests._small import HOSTILE
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORTS = ROOT / "tests" / "fixtures" / "imports"
+LIMITS = UploadLimits(max_mb=20, max_features=50_000)
+
+
+def hostile_csv() -> bytes:
+    rows = [
+        "name,lon,lat,facility_type",
+        f'"{HOSTILE}",87.49,47.11,camp',
+        "Plain camp,80.1,41.2,{{7*7}}",
+        "Nowhere,12.0,13.0,camp",  # outside the region: rejected
+    ]
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Upload:
+    return check_upload("Hostile list.csv", hostile_csv(), limits=LIMITS)
+
+
+# --- names and limits -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("camps_2020-09.csv", "camps_2020-09.csv"),
+        ("../../data/people.CSV", "people.csv"),
+        ("C:\\Users\\x\\Liste der Lager.TSV", "liste-der-lager.tsv"),
+        ("новый.geojson", "upload.geojson"),
+        ("a.b.kml", "a-b.kml"),
+    ],
+)
+def test_safe_name(name: str, expected: str) -> None:
+    assert safe_name(name) == expected
+
+
+@pytest.mark.parametrize("name", ["evil.exe", "noext", "x.kmz", "x.shp", "x.csv.zip"])
+def test_safe_name_refuses_other_types_naming_them(name: str) -> None:
+    with pytest.raises(UploadError) as caught:
+        safe_name(name)
+    assert repr(name) in str(caught.value)
+    assert caught.value.file == name
+
+
+def test_upload_limits_default_and_from_the_environment() -> None:
+    assert upload_limits({}) == UploadLimits(max_mb=20, max_features=50_000)
+    limits = upload_limits({"ATLAS_MAX_UPLOAD_MB": "5", "ATLAS_MAX_UPLOAD_FEATURES": "10"})
+    assert (limits.max_mb, limits.max_features, limits.max_bytes) == (5, 10, 5 * 2**20)
+    assert "5 MB" in limits.describe() and "10 rows" in limits.describe()
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "lots", "2.5"])
+def test_bad_upload_limit_names_setting_and_value(value: str) -> None:
+    with pytest.raises(BadParameterError) as caught:
+        upload_limits({"ATLAS_MAX_UPLOAD_FEATURES": value})
+    assert f"ATLAS_MAX_UPLOAD_FEATURES={value!r}" in str(caught.value)
+
+
+def test_streamlit_upload_limit_matches_the_setting() -> None:
+    config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    match = re.search(r"^maxUploadSize\s*=\s*(\d+)", config, flags=re.MULTILINE)
+    assert match, "no [server] maxUploadSize in .streamlit/config.toml"
+    default = next(s.default for s in SETTINGS if s.name == "ATLAS_MAX_UPLOAD_MB")
+    assert match.group(1) == default
+
+
+def test_too_large_file_is_refused_before_reading() -> None:
+    with pytest.raises(UploadError) as caught:
+        check_upload("big.csv", b"x" * (2**20 + 1), limits=UploadLimits(1, 10))
+    message = str(caught.value)
+    assert "'big.csv'" in message and "1.0 MB" in message and "ATLAS_MAX_UPLOAD_MB" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("many.csv", b"name,lon,lat\n" + b"a,80,41\n" * 6),
+        ("many.geojson", json.dumps({
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {"name": str(i)},
+                 "geometry": {"type": "Point", "coordinates": [80, 41]}}
+                for i in range(6)
+            ],
+        }).encode()),
+    ],
+)
+def test_too_many_features_names_the_setting(name: str, data: bytes) -> None:
+    with pytest.raises(UploadError) as caught:
+        check_upload(name, data, limits=UploadLimits(1, 5))
+    message = str(caught.value)
+    assert repr(name) in message and "ATLAS_MAX_UPLOAD_FEATURES" in message
+    assert "--max-rows" not in message and "/tmp" not in message
+
+
+def test_unreadable_file_is_an_upload_error_naming_the_file() -> None:
+    with pytest.raises(UploadError) as caught:
+        check_upload("broken.gpkg", b"not a geopackage", limits=LIMITS)
+    assert "'broken.gpkg'" in str(caught.value)
+    assert "atlas-upload-" not in str(caught.value)
+
+
+# --- same checks as the importer ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    ["good.csv", "swapped.csv", "outside.csv", "subcompounds.tsv", "formula.csv",
+     "self_intersecting.geojson", "facilities.gpkg", "google_earth.kml", "latin1.csv"],
+)
+def test_report_is_the_importers_check(fixture: str, tmp_path: Path) -> None:
+    path = IMPORTS / fixture
+    upload = check_upload(fixture, path.read_bytes(), limits=LIMITS)
+    check = import_file(path, check=True, data_dir=tmp_path / "data")
+    assert upload.report.summary() == check.summary()
+    assert upload.report.problems == check.problems
+    kept = upload.report.accepted + upload.report.flagged
+    assert len(upload.frame) == kept
+    assert upload.csv.decode("utf-8").count("\n") >= kept + 1
+    assert upload.problems_table()["status"].tolist() == [p.status for p in check.problems]
+
+
+def test_importer_options_pass_through() -> None:
+    data = (IMPORTS / "swapped.csv").read_bytes()
+    plain = check_upload("swapped.csv", data, limits=LIMITS)
+    fixed = check_upload("swapped.csv", data, limits=LIMITS, fix_swapped=True)
+    assert plain.report.rejected > fixed.report.rejected
+    assert any("swapped" in p.message for p in fixed.report.problems if p.status == "flagged")
+
+
+def test_mapping_is_used() -> None:
+    mappings = available_mappings()
+    assert set(mappings) == {"buzzfeed_2020.yaml", "buzzfeed_2021.yaml"}  # not people's
+    data = (IMPORTS / "buzzfeed_2020_mini.csv").read_bytes()
+    upload = check_upload("mini.csv", data, limits=LIMITS, mapping=mappings["buzzfeed_2020.yaml"])
+    assert upload.report.source_id == "buzzfeed-2020"
+    assert set(upload.frame["facility_id"].str.split("-").str[0]) == {"buzzfeed"}
+
+
+def test_polygons_keep_their_shape() -> None:
+    upload = check_upload("wkt.csv", (IMPORTS / "wkt.csv").read_bytes(), limits=LIMITS)
+    kinds = set(upload.frame.geometry.geom_type)
+    assert "Polygon" in kinds or "MultiPolygon" in kinds
+
+
+def test_nothing_is_written_under_data_and_the_temporary_files_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = sorted(
+        (str(p), p.stat().st_mtime_ns) for p in DEFAULT_DATA_DIR.rglob("*") if p.is_file()
+    )
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    upload = check_upload("good.csv", (IMPORTS / "good.csv").read_bytes(), limits=LIMITS)
+    assert upload.report.accepted > 0
+    after = sorted(
+        (str(p), p.stat().st_mtime_ns) for p in DEFAULT_DATA_DIR.rglob("*") if p.is_file()
+    )
+    assert after == before
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_temporary_directory_inside_data_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "data"
+    (data_dir / "tmp").mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(data_dir / "tmp"))
+    with pytest.raises(UploadError) as caught:
+        check_upload("good.csv", (IMPORTS / "good.csv").read_bytes(), limits=LIMITS,
+                     data_dir=data_dir)
+    assert "inside the data directory" in str(caught.value)
+    assert list((data_dir / "tmp").iterdir()) == []
+
+
+# --- the overlay ----------------------------------------------------------------------------
+
+
+def base_payload() -> dict[str, object]:
+    return {
+        "s": ["", "Sites", "S1", "&lt;b&gt;"],
+        "layers": [["site", 1, "#b2182b", "pin"]],
+        "r": [[0, 2, 1, 0, 0, 0, [], [], 2]],
+        "p": [[41.0, 80.0, 0]],
+        "l": [],
+        "o": [],
+        "bounds": [[34, 46], [56, 96]],
+        "attribution": 0,
+    }
+
+
+def test_overlay_is_one_more_layer_and_leaves_the_input_alone(hostile: Upload) -> None:
+    payload = base_payload()
+    original = copy.deepcopy(payload)
+    out = overlay_payload(payload, hostile)
+    assert payload == original
+    assert out["layers"][:1] == original["layers"]
+    key, label, colour, symbol = out["layers"][1]
+    assert (key, out["s"][label], colour, symbol) == ("upload", OVERLAY_LABEL, OVERLAY_COLOUR,
+                                                      "pin")
+    assert out["s"][: len(original["s"])] == original["s"]
+    new = out["r"][1:]
+    assert len(new) == len(hostile.frame) == 2
+    assert all(record[0] == 1 for record in new)
+    assert [p[2] for p in out["p"][1:]] == [1, 2]
+    assert out["l"] == [] and out["bounds"] == original["bounds"]
+    refs = [out["s"][record[8]] for record in new]
+    assert all(ref.startswith(OVERLAY_REF_PREFIX) for ref in refs)
+
+
+def test_overlay_strings_are_escaped(hostile: Upload) -> None:
+    out = overlay_payload(base_payload(), hostile)
+    text = json.dumps(out, ensure_ascii=False)
+    assert "<img" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    titles = [out["s"][record[1]] for record in out["r"][1:]]
+    assert titles[0].startswith("&lt;img")
+
+
+def test_overlay_point_of_a_polygon_is_inside_it() -> None:
+    upload = check_upload("wkt.csv", (IMPORTS / "wkt.csv").read_bytes(), limits=LIMITS)
+    out = overlay_payload(base_payload(), upload)
+    for (lat, lon, record), geometry in zip(out["p"][1:], upload.frame.geometry, strict=True):
+        assert out["r"][record][0] == 1
+        assert geometry.buffer(1e-4).contains(Point(lon, lat))
+
+
+def test_details_of_an_overlay_feature(hostile: Upload) -> None:
+    ref = OVERLAY_REF_PREFIX + str(hostile.frame["facility_id"].iloc[0])
+    html = upload_details_html(hostile, ref)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img" not in html
+    assert OVERLAY_LABEL in html and "not checked" in html
+    assert upload_details_html(hostile, "S001") == ""
+    assert upload_details_html(hostile, OVERLAY_REF_PREFIX + "nope") == ""
+
+
+def test_rejected_rows_are_reported_not_drawn(hostile: Upload) -> None:
+    assert (hostile.report.read, hostile.report.rejected) == (3, 1)
+    table = hostile.problems_table()
+    rejected = table[table["status"] == "rejected"]
+    assert rejected["row"].tolist() == [4]
+    assert "outside the atlas region" in rejected["message"].iloc[0]
+    assert "Nowhere" not in set(hostile.frame["name"])
