@@ -7,6 +7,7 @@ Settings (environment variables) are listed in ``layers.view.SETTINGS``.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,18 @@ from layers.render import (
     details_html,
     map_from_payload,
     map_payload,
+)
+from layers.upload import (
+    OVERLAY_LABEL,
+    UPLOAD_SUFFIXES,
+    Upload,
+    UploadError,
+    UploadLimits,
+    available_mappings,
+    check_upload,
+    overlay_payload,
+    upload_details_html,
+    upload_limits,
 )
 from layers.view import (
     Atlas,
@@ -97,6 +110,42 @@ def shown_geojson(key: AtlasKey, filter_key: tuple[Any, ...]) -> bytes:
     return to_geojson_bytes(shown_layers(key, *filter_key), public=key[2])
 
 
+NO_MAPPING = "(match columns by their names)"
+
+
+def checked_upload(
+    uploaded: Any, mapping: str, fix_swapped: bool, repair: bool, limits: UploadLimits
+) -> Upload | str | None:
+    """Return the session's checked upload (or why it cannot be used); None without a file.
+
+    The result lives in ``st.session_state`` only (this browser session), keyed by the file's
+    content and the options, so a rerun does not check the file again.
+    """
+    if uploaded is None:
+        st.session_state.pop("upload_result", None)
+        return None
+    data = uploaded.getvalue()
+    key = (uploaded.name, hashlib.sha256(data).hexdigest(), mapping, fix_swapped, repair, limits)
+    cached = st.session_state.get("upload_result")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    mappings = available_mappings()
+    try:
+        with st.spinner("Checking your file…"):
+            result: Upload | str = check_upload(
+                uploaded.name,
+                data,
+                limits=limits,
+                mapping=mappings.get(mapping),
+                fix_swapped=fix_swapped,
+                repair_geometry=repair,
+            )
+    except UploadError as exc:
+        result = str(exc)
+    st.session_state["upload_result"] = (key, result)
+    return result
+
+
 def url_params() -> dict[str, list[str]]:
     return {name: st.query_params.get_all(name) for name in st.query_params}
 
@@ -159,6 +208,33 @@ with st.sidebar:
     )
     search = st.text_input("Search names (any script)", key="q")
 
+    st.header("Add your own data")
+    try:
+        limits: UploadLimits | None = upload_limits()
+    except BadParameterError as exc:
+        limits = None
+        st.error("Uploads are switched off: a setting is wrong.")
+        st.code(str(exc), language=None)
+    uploaded = None
+    if limits is not None:
+        st.caption(
+            f"CSV, TSV, GeoJSON, GeoPackage or KML, {limits.describe()}. Checked like "
+            "`python -m layers import --check` and drawn as its own layer, for you only: "
+            "it is kept in this browser session, never saved, and never mixed into the "
+            "atlas or its download."
+        )
+        uploaded = st.file_uploader(
+            "Your file",
+            type=[suffix.lstrip(".") for suffix in UPLOAD_SUFFIXES],
+            key="upload",
+            max_upload_size=limits.max_mb,
+        )
+        upload_mapping = st.selectbox(
+            "Column mapping", options=[NO_MAPPING, *available_mappings()], key="upload_mapping"
+        )
+        upload_fix = st.checkbox("Swap likely swapped lon/lat", key="upload_fix_swapped")
+        upload_repair = st.checkbox("Repair invalid polygons", key="upload_repair")
+
 district_ids: list[str] = []
 for choice in district_choice:
     if choice in atlas.district_labels:
@@ -186,6 +262,12 @@ if normalised != url_params():
 
 filter_key = (filters.years, filters.include_undated, filters.districts, filters.layers,
               filters.search)
+upload_result = (
+    checked_upload(uploaded, upload_mapping, upload_fix, upload_repair, limits)
+    if limits is not None
+    else None
+)
+upload = upload_result if isinstance(upload_result, Upload) else None
 shown = shown_layers(atlas_key, *filter_key)
 counts = layer_counts(shown)
 
@@ -194,10 +276,18 @@ st.markdown(
     + " \u00b7 ".join(f"{label}: {n}" for label, n in counts.items())
 )
 
+payload = shown_payload(atlas_key, filter_key)
+if upload is not None:
+    try:
+        payload = overlay_payload(payload, upload)
+    except UploadError as exc:
+        st.warning("Your upload is not drawn on the map.")
+        st.code(str(exc), language=None)
+
 map_column, details_column = st.columns([5, 2])
 with map_column:
     folium_map = map_from_payload(
-        shown_payload(atlas_key, filter_key),
+        payload,
         basemap="osm" if setting("ATLAS_BASEMAP") == "osm" else "offline",
     )
     clicked = st_folium(
@@ -210,11 +300,41 @@ with map_column:
 with details_column:
     st.subheader("Details")
     popup = (clicked or {}).get("last_object_clicked_popup")
-    features = feature_by_id(shown, clicked_ids(popup))
-    if not features:
+    ids = clicked_ids(popup)
+    features = feature_by_id(shown, ids)
+    uploaded_html = upload_details_html(upload, ids[0]) if upload is not None and ids else ""
+    if not features and not uploaded_html:
         st.caption("Click a marker or a line on the map to see all its quotes and sources.")
     for feature in features:
         st.html(details_html(feature, source_titles=atlas.source_titles))
+    if uploaded_html:
+        st.html(uploaded_html)
+
+if upload_result is not None:
+    st.subheader(OVERLAY_LABEL)
+    if isinstance(upload_result, str):
+        st.error("Your file could not be used:")
+        st.code(upload_result, language=None)
+    else:
+        report = upload_result.report
+        lines = [report.summary()]
+        if report.encoding:
+            lines.append(f"{report.file}: encoding {report.encoding}")
+        st.code("\n".join(lines), language=None)
+        st.caption(
+            "Accepted and flagged rows are drawn (flagged ones with the importer's note); "
+            "rejected rows are not. Each line says why. Nothing here is checked against a "
+            "source: it is your data, shown only to you."
+        )
+        if report.problems:
+            st.dataframe(upload_result.problems_table(), hide_index=True, key="upload_report")
+        st.download_button(
+            "Download your upload's checked rows (CSV)",
+            data=upload_result.csv,
+            file_name=f"{report.source_id}-checked.csv",
+            mime="text/csv",
+            key="upload_download",
+        )
 
 st.subheader("Detentions and reports per year")
 chart = per_year(shown)
@@ -230,7 +350,7 @@ else:
 st.subheader("What is shown")
 st.dataframe(shown_table(shown), hide_index=True)
 st.download_button(
-    "Download what is shown (GeoJSON)",
+    "Download what is shown (GeoJSON; the atlas only, never your upload)",
     data=shown_geojson(atlas_key, filter_key),
     file_name="xinjiang-atlas.geojson",
     mime="application/geo+json",

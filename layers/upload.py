@@ -372,7 +372,19 @@ def overlay_payload(payload: Mapping[str, Any], upload: Upload) -> dict[str, Any
     dict
         The payload with the layer :data:`OVERLAY_LABEL` added: its records' strings escaped
         with :func:`layers._popup.esc` and appended to the string table, its points appended.
+
+    Raises
+    ------
+    UploadError
+        If the payload has no records and points (a compact payload for very many
+        features): the overlay cannot be added to it.
     """
+    if not {"s", "layers", "r", "p"} <= set(payload):
+        msg = (
+            f"{upload.file!r} cannot be drawn on this map: it shows too many features for "
+            "full popups; narrow the filters to see your upload on the map"
+        )
+        raise UploadError(msg, file=upload.file, value=payload.get("mode"))
     strings = list(payload["s"])
     index = {text: i for i, text in enumerate(strings)}
 

@@ -275,3 +275,10 @@ def test_rejected_rows_are_reported_not_drawn(hostile: Upload) -> None:
     assert rejected["row"].tolist() == [4]
     assert "outside the atlas region" in rejected["message"].iloc[0]
     assert "Nowhere" not in set(hostile.frame["name"])
+
+
+def test_overlay_refuses_a_payload_without_records(hostile: Upload) -> None:
+    compact = {k: v for k, v in base_payload().items() if k not in {"r", "p"}}
+    with pytest.raises(UploadError) as caught:
+        overlay_payload({**compact, "mode": "compact", "f": {}}, hostile)
+    assert "'hostile-list.csv'" in str(caught.value) and "narrow the filters" in str(caught.value)
