@@ -33,6 +33,7 @@ __all__ = [
     "check_list_cells",
     "check_people",
     "check_places",
+    "check_report_targets",
     "edtf_bounds",
 ]
 
@@ -184,6 +185,45 @@ def check_detention_targets(tables: dict[str, RawTable]) -> list[Problem]:
             msg = f"detention {row.get('id')!r} has neither site_id nor place_id"
             problems.append(Problem(table.file, row.line, "site_id", msg))
     return problems
+
+
+def check_report_targets(tables: dict[str, RawTable]) -> list[Problem]:
+    """Check every population report names exactly one of a site or a place, and its range.
+
+    A count is about one site (``site_id``) or about a place or region (``place_id``), never
+    both; ``count_max``, when given, must exceed ``count`` (the range ``count``-``count_max``).
+    """
+    problems: list[Problem] = []
+    table = tables.get("population_reports")
+    if table is None:
+        return problems
+    for row in table:
+        report, site, place = row.get("id"), row.get("site_id"), row.get("place_id")
+        if not site and not place:
+            msg = f"report {report!r} has neither site_id nor place_id (give one)"
+            problems.append(Problem(table.file, row.line, "site_id", msg))
+        elif site and place:
+            msg = (
+                f"report {report!r} has both site_id {site!r} and place_id {place!r} "
+                "(give one: a site's place comes from sites.place_id)"
+            )
+            problems.append(Problem(table.file, row.line, "place_id", msg))
+        low, high = _int_or_none(row.get("count")), _int_or_none(row.get("count_max"))
+        if low is not None and high is not None and high <= low:
+            msg = (
+                f"count_max {row.get('count_max')!r} is not above count {row.get('count')!r} "
+                "(a range needs count < count_max; leave count_max empty for one number)"
+            )
+            problems.append(Problem(table.file, row.line, "count_max", msg))
+    return problems
+
+
+def _int_or_none(text: str) -> int | None:
+    """Return ``text`` as an int, or ``None`` when empty or not an integer (Frictionless says)."""
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,6 +405,7 @@ def run_all(
         lambda: check_list_cells(tables),
         lambda: check_breakdowns(tables),
         lambda: check_detention_targets(tables),
+        lambda: check_report_targets(tables),
         lambda: check_places(tables, geocoder),
         lambda: check_people(tables, threshold=threshold),
     )

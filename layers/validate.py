@@ -10,8 +10,9 @@ Checks, in order, each reported as ``file:line:field: message`` (the header is l
 3. dates: every field marked ``"x-edtf": true`` parses with the ``edtf`` library, names real
    days, and ends no earlier than it starts; detentions end no earlier than they start;
 4. list cells (``"x-list": true``) have no empty or repeated parts; population breakdowns are
-   ``group:count[+]|...``; detentions name a site or a place; places with lon/lat give both
-   and a precision;
+   ``group:count[+]|...``; detentions name a site or a place; population reports name
+   exactly one of a site or a place, and a ``count_max`` above their ``count``; places with
+   lon/lat give both and a precision;
 5. every place geocodes (``geo.geocode`` with ``geocode_query`` or ``name`` and the country as
    hint) in its own country, at a stage better than ``fuzzy`` (a fuzzy match is a guess to be
    confirmed in ``geocode_query``); places with lon/lat are checked by ``geo.validate_lonlat``;

@@ -90,7 +90,7 @@ def test_missing_source_directory_is_one_problem(tmp_path: Path) -> None:
     assert len(problems) == 1
     assert problems[0].file == "sources.csv"
     assert "does not exist" in problems[0].message
-    assert "(10 quotes)" in problems[0].message
+    assert "(11 quotes)" in problems[0].message
 
 
 def test_source_directory_from_environment(
@@ -140,7 +140,7 @@ def test_cli_clean_package_exits_zero(capsys: pytest.CaptureFixture[str],
     status = validate.main(["--data", str(PACKAGES / "good"), "--sources", str(SOURCES)])
     out = capsys.readouterr().out
     assert status == 0
-    assert out == "validated 11 rows in 7 tables: 0 problems\n"
+    assert out == "validated 12 rows in 7 tables: 0 problems\n"
 
 
 def test_cli_prints_problems_and_exits_one(capsys: pytest.CaptureFixture[str],
@@ -150,7 +150,7 @@ def test_cli_prints_problems_and_exits_one(capsys: pytest.CaptureFixture[str],
     lines = capsys.readouterr().out.splitlines()
     assert status == 1
     assert lines[0].startswith("sites.csv:2:kind: 'gulag' is not one of")
-    assert lines[-1] == "validated 11 rows in 7 tables: 1 problem"
+    assert lines[-1] == "validated 12 rows in 7 tables: 1 problem"
 
 
 def test_add_arguments_defaults() -> None:
