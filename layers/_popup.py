@@ -24,7 +24,10 @@ __all__ = [
     "PopupText",
     "details_html",
     "esc",
+    "group_text",
     "popup_text",
+    "report_fact",
+    "subtitle",
     "year_span",
 ]
 
@@ -163,9 +166,9 @@ def _facts(layer: str, row: Mapping[str, Any]) -> list[str]:
             detail = _join(report.get("date"), f"reported by {who}" if who else "")
             facts.append(f"{line} ({detail})" if detail else line)
     elif layer == "report":
-        count = _number(_get(row, "count"))
-        if count:
-            facts.append(f"{plain(_get(row, 'qualifier'))} {count} inmates".strip())
+        fact = report_fact(_get(row, "qualifier"), _get(row, "count"))
+        if fact:
+            facts.append(fact)
         who = plain(_get(row, "reporter")) or plain(_get(row, "reported_by"))
         if who:
             facts.append(f"Reported by {who}")
@@ -203,6 +206,38 @@ def _facts(layer: str, row: Mapping[str, Any]) -> list[str]:
     return facts
 
 
+def report_fact(qualifier: object, count: object) -> str:
+    """Return a report's number line (``"about 5,700 inmates"``; '' without a count), plain."""
+    number = _number(count)
+    if not number:
+        return ""
+    return f"{plain(qualifier)} {number} inmates".strip()
+
+
+def group_text(
+    *,
+    layer: str,
+    kind: str,
+    district: str,
+    prefecture: str,
+    country: str,
+    year_start: str,
+    year_end: str,
+    precision: str,
+) -> tuple[str, str, str, str]:
+    """Return the plain ``(subtitle, where, when, approx note)`` lines shared by many features.
+
+    The same lines :class:`PopupParts` builds, from plain-text property values; used by the
+    compact map payload, which ships each distinct combination once.
+    """
+    return (
+        subtitle(layer, kind),
+        _join(district, prefecture, country),
+        year_span(year_start, year_end),
+        _approx_note(precision, district, prefecture),
+    )
+
+
 def _approx_note(precision_value: object, district: object, prefecture: object) -> str:
     precision = plain(precision_value)
     if precision not in APPROXIMATE_PRECISIONS:
@@ -218,7 +253,8 @@ def _approx_note(precision_value: object, district: object, prefecture: object) 
     )
 
 
-def _subtitle(layer: str, kind_value: object) -> str:
+def subtitle(layer: str, kind_value: object) -> str:
+    """Return the kind line of a popup (``"Site \u00b7 detention centre"``), plain."""
     subtitle = _SUBTITLES.get(layer, layer.capitalize())
     kind = plain(kind_value)
     if kind and layer in {"site", "event"}:
@@ -324,13 +360,13 @@ class PopupParts:
         if approx is None:
             approx = self._approx[key] = _approx_note(*key)
         key = (layer, plain(_get(row, "kind")) or plain(_get(row, "facility_type")))
-        subtitle = self._subtitle.get(key)
-        if subtitle is None:
-            subtitle = self._subtitle[key] = _subtitle(layer, key[1])
+        kind_line = self._subtitle.get(key)
+        if kind_line is None:
+            kind_line = self._subtitle[key] = subtitle(layer, key[1])
         return Parts(
             layer=layer,
             title=plain(_get(row, "name")) or plain(_get(row, "id")),
-            subtitle=subtitle,
+            subtitle=kind_line,
             where=where,
             when=when,
             approx=approx,

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import folium
 import geopandas as gpd
 import numpy as np
-import shapely
 
+from layers._compact import compact_features
 from layers._offline import (
     DEFAULT_ASSET_BASE,
     AtlasLayers,
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BOUNDARY_ATTRIBUTION",
+    "COMPACT_FROM",
     "DEFAULT_ASSET_BASE",
     "FACILITY_ATTRIBUTION",
     "LAYER_LABELS",
@@ -93,6 +94,12 @@ _COORD_DECIMALS = 5
 _MAX_ZOOM = 14
 _MIN_ZOOM = 3
 _BASEMAP_DECIMALS = 4
+_POLYGONS = frozenset({"Polygon", "MultiPolygon"})
+
+#: From this many features on, :func:`map_payload` ships the compact payload (no quotes in
+#: the page; the details panel shows them). Below it, popups carry every quote. Chosen by
+#: ``benchmarks/bench_map.py``: see the README's "Performance" section.
+COMPACT_FROM = 5_000
 
 
 class _StringTable:
@@ -167,10 +174,33 @@ def _labels(frame: gpd.GeoDataFrame, table: _StringTable) -> list[list[Any]]:
     return labels
 
 
+def _encode_rings(geometry: Any) -> list[list[list[int]]]:
+    """Return a (multi)polygon as polygons of rings, each flat ``[x, y, dx, dy, ...]``.
+
+    Integers in 10^-4 degrees, each vertex after the first a step from the one before
+    (``static/atlas/atlas.js`` ``decodeRings`` undoes it): a third of the size of GeoJSON.
+    """
+    scale = 10**_BASEMAP_DECIMALS
+    polygons = list(geometry.geoms) if hasattr(geometry, "geoms") else [geometry]
+    out: list[list[list[int]]] = []
+    for polygon in polygons:
+        rings = []
+        for ring in (polygon.exterior, *polygon.interiors):
+            coords = np.round(np.asarray(ring.coords)[:, :2] * scale).astype(np.int64)
+            steps = np.diff(coords, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+            rings.append(steps.ravel().tolist())
+        out.append(rings)
+    return out
+
+
 def _basemap(
     districts_gdf: gpd.GeoDataFrame | None, table: _StringTable
 ) -> tuple[dict[str, Any] | None, dict[str, int]]:
-    """Return the district FeatureCollection (coordinates rounded) and id -> feature index."""
+    """Return the district features (rings step-encoded, see :func:`_encode_rings`) and id -> index.
+
+    Each feature is ``{"type": "Feature", "properties": {"n": name, "v": level}, "e": rings}``;
+    the script turns ``e`` back into a GeoJSON geometry.
+    """
     if districts_gdf is None or len(districts_gdf) == 0:
         return None, {}
     order = {"region": 0, "county": 1, "prefecture": 2}
@@ -179,12 +209,10 @@ def _basemap(
     ranks = np.array([order.get(v, 1) for v in levels])
     features: list[dict[str, Any]] = []
     index: dict[str, int] = {}
-    geometries = shapely.transform(
-        frame.geometry.to_numpy(), lambda c: np.round(c, _BASEMAP_DECIMALS)
-    )
+    geometries = frame.geometry.to_numpy()
     for i in np.argsort(ranks, kind="stable"):
         geometry = geometries[i]
-        if geometry is None or geometry.is_empty:
+        if geometry is None or geometry.is_empty or geometry.geom_type not in _POLYGONS:
             continue
         district_id = str(frame["id"].iloc[i])
         index[district_id] = len(features)
@@ -192,7 +220,7 @@ def _basemap(
             {
                 "type": "Feature",
                 "properties": {"n": table(str(frame["name"].iloc[i])), "v": str(levels[i])},
-                "geometry": shapely.geometry.mapping(geometry),
+                "e": _encode_rings(geometry),
             }
         )
     return {"type": "FeatureCollection", "features": features}, index
@@ -217,6 +245,7 @@ def map_payload(
     *,
     districts_gdf: gpd.GeoDataFrame | None = None,
     source_titles: Mapping[str, str] | None = None,
+    compact: bool | None = None,
 ) -> dict[str, Any]:
     """Return the compact payload ``static/atlas/atlas.js`` draws (every string escaped).
 
@@ -229,31 +258,80 @@ def map_payload(
         of approximate places.
     source_titles : mapping, optional
         Source id -> citation shown under each quote.
+    compact : bool, optional
+        True: per-feature columns without quotes or facts (:mod:`layers._compact`; popups
+        show name, kind, place, precision, dates, a report's number and the number of
+        quotes, and the details panel shows the quotes). False: full popups. Default: compact
+        from :data:`COMPACT_FROM` features on.
 
     Returns
     -------
     dict
-        ``s`` string table, ``layers``, ``r`` records, ``p`` points, ``l`` lines, ``o``
-        approximate areas, ``d`` basemap, ``attribution``, ``bounds``.
+        ``s`` string table, ``layers``, ``o`` approximate areas, ``d`` basemap, ``labels``,
+        ``attribution``, ``bounds``, ``mode`` (``"full"`` or ``"compact"``) and either ``r``
+        records, ``p`` points and ``l`` lines (full) or ``f`` feature columns (compact).
     """
     table = _StringTable()
-    builder = PopupParts(source_titles)
     basemap, district_index = _basemap(districts_gdf, table)
+    frames: list[tuple[int, gpd.GeoDataFrame]] = []
     layer_rows: list[list[Any]] = []
-    records: list[list[Any]] = []
-    points: list[list[float | int]] = []
-    lines: list[list[float | int]] = []
-    outlines: set[tuple[int, int]] = set()
-    has_facilities = False
     for name in _LAYER_ORDER:
         frame = getattr(layers, name)
         if frame is None or len(frame) == 0:
             continue
         kind = str(frame["layer"].iloc[0])
         colour, symbol = LAYER_STYLES.get(kind, ("#555555", "pin"))
-        layer_index = len(layer_rows)
+        frames.append((len(layer_rows), frame))
         layer_rows.append([kind, table(LAYER_LABELS.get(kind, kind)), colour, symbol])
-        has_facilities = has_facilities or kind == "facility"
+    if compact is None:
+        compact = sum(len(frame) for _, frame in frames) >= COMPACT_FROM
+    payload: dict[str, Any] = {"mode": "compact" if compact else "full", "layers": layer_rows}
+    if compact:
+
+        def area_index(row: dict[str, Any]) -> int | None:
+            area = _area_id(row)
+            return district_index.get(area) if area is not None else None
+
+        columns, outlines, (lons, lats) = compact_features(frames, table, area_index)
+        payload["f"] = columns
+        bounds = _bounds_of(lons, lats, districts_gdf)
+    else:
+        records, points, lines, outlines = _full_features(
+            frames, table, district_index, source_titles
+        )
+        payload.update(r=records, p=points, l=lines)
+        ys = [float(p[0]) for p in points] + [float(v) for ln in lines for v in (ln[0], ln[2])]
+        xs = [float(p[1]) for p in points] + [float(v) for ln in lines for v in (ln[1], ln[3])]
+        bounds = _bounds_of(np.array(xs), np.array(ys), districts_gdf)
+    has_facilities = any(row[0] == "facility" for row in layer_rows)
+    attribution = BOUNDARY_ATTRIBUTION
+    if has_facilities:
+        attribution += f"; facilities: {FACILITY_ATTRIBUTION}"
+    payload.update(
+        o=[list(pair) for pair in sorted(outlines)],
+        d=basemap,
+        labels=[] if districts_gdf is None else _labels(districts_gdf, table),
+        attribution=table(attribution),
+        bounds=bounds,
+        s=table.strings,
+    )
+    return payload
+
+
+def _full_features(
+    frames: list[tuple[int, gpd.GeoDataFrame]],
+    table: _StringTable,
+    district_index: Mapping[str, int],
+    source_titles: Mapping[str, str] | None,
+) -> tuple[list[list[Any]], list[list[float | int]], list[list[float | int]], set[tuple[int, int]]]:
+    """Return the records, points, lines and approximate areas of the full payload."""
+    builder = PopupParts(source_titles)
+    records: list[list[Any]] = []
+    points: list[list[float | int]] = []
+    lines: list[list[float | int]] = []
+    outlines: set[tuple[int, int]] = set()
+    for layer_index, frame in frames:
+        name = str(frame["layer"].iloc[0])
         geometries = frame.geometry.to_numpy()
         rows = _rows(frame)
         for row, geometry in zip(rows, geometries, strict=True):
@@ -282,27 +360,11 @@ def map_payload(
                 area = _area_id(row)
                 if area is not None and area in district_index:
                     outlines.add((layer_index, district_index[area]))
-    attribution = BOUNDARY_ATTRIBUTION
-    if has_facilities:
-        attribution += f"; facilities: {FACILITY_ATTRIBUTION}"
-    return {
-        "layers": layer_rows,
-        "r": records,
-        "p": points,
-        "l": lines,
-        "o": [list(pair) for pair in sorted(outlines)],
-        "d": basemap,
-        "labels": [] if districts_gdf is None else _labels(districts_gdf, table),
-        "attribution": table(attribution),
-        "bounds": _bounds(points, lines, districts_gdf),
-        "s": table.strings,
-    }
+    return records, points, lines, outlines
 
 
-def _bounds(
-    points: list[list[float | int]],
-    lines: list[list[float | int]],
-    districts_gdf: gpd.GeoDataFrame | None,
+def _bounds_of(
+    lons: np.ndarray, lats: np.ndarray, districts_gdf: gpd.GeoDataFrame | None
 ) -> list[list[float]]:
     """Return ``[[south, west], [north, east]]`` of the data within the atlas area.
 
@@ -313,19 +375,14 @@ def _bounds(
         west, south, east, north = (float(v) for v in districts_gdf.total_bounds)
     else:
         (south, west), (north, east) = _DEFAULT_BOUNDS
-    lats = [float(p[0]) for p in points] + [float(v) for ln in lines for v in (ln[0], ln[2])]
-    lons = [float(p[1]) for p in points] + [float(v) for ln in lines for v in (ln[1], ln[3])]
-    inside = [
-        (lat, lon)
-        for lat, lon in zip(lats, lons, strict=True)
-        if south <= lat <= north and west <= lon <= east
-    ]
-    if not inside:
+    inside = (lats >= south) & (lats <= north) & (lons >= west) & (lons <= east)
+    if not inside.any():
         return [[south, west], [north, east]]
     pad = 0.5
+    la, lo = lats[inside], lons[inside]
     return [
-        [max(south, min(p[0] for p in inside) - pad), max(west, min(p[1] for p in inside) - pad)],
-        [min(north, max(p[0] for p in inside) + pad), min(east, max(p[1] for p in inside) + pad)],
+        [max(south, float(la.min()) - pad), max(west, float(lo.min()) - pad)],
+        [min(north, float(la.max()) + pad), min(east, float(lo.max()) + pad)],
     ]
 
 
@@ -415,9 +472,6 @@ def map_from_payload(
     m.fit_bounds(payload["bounds"])
     assert_offline(m, asset_base=asset_base)
     logger.debug(
-        "rendered %d records (%d points, %d lines)",
-        len(payload["r"]),
-        len(payload["p"]),
-        len(payload["l"]),
+        "rendered a %s payload of %d strings", payload.get("mode", "full"), len(payload["s"])
     )
     return m

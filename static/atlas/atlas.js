@@ -14,10 +14,16 @@
  *   p: points, each [lat, lon, record]
  *   l: lines, each [lat1, lon1, lat2, lon2, record]
  *   o: approximate areas, each [layer, district feature index]
- *   d: district basemap FeatureCollection (properties: n = escaped name, v = level)
+ *   d: district basemap FeatureCollection (properties: n = escaped name, v = level; e = the
+ *      polygons' rings, flat [x, y, dx, dy, ...] in 1e-4 degrees, see decodeRings)
  *   labels: [lat, lon, name, level] district names (regions and prefectures from zoom 5,
  *           counties from zoom 8)
  *   legend: [escaped legend lines]; attribution: escaped attribution
+ *
+ * With mode "compact" (large layers, layers/_compact.py) there are no r, p, l: the features
+ * are columns in f (see compactRender), drawn by a grid clustering of our own that only
+ * creates markers for what is on screen, and popups carry no quotes (the app's details
+ * panel shows them for the clicked record id).
  */
 (function () {
   "use strict";
@@ -54,6 +60,35 @@
     var cls = "atlas-marker atlas-l" + layerIndex + (approx ? " atlas-approx" : "");
     var size = approx ? 18 : 12;
     return L.divIcon({ className: cls, iconSize: [size, size], html: "" });
+  }
+
+  function decodeRings(e) {
+    var polygons = [], p, r, k;
+    for (p = 0; p < e.length; p++) {
+      var rings = [];
+      for (r = 0; r < e[p].length; r++) {
+        var flat = e[p][r], coords = [], x = 0, y = 0;
+        for (k = 0; k + 1 < flat.length; k += 2) {
+          x += flat[k]; y += flat[k + 1];
+          coords.push([x / 1e4, y / 1e4]);
+        }
+        rings.push(coords);
+      }
+      polygons.push(rings);
+    }
+    return polygons.length === 1 ? { type: "Polygon", coordinates: polygons[0] } :
+      { type: "MultiPolygon", coordinates: polygons };
+  }
+
+  function decodeBasemap(data) {
+    if (!data.d) { return; }
+    var features = data.d.features;
+    for (var i = 0; i < features.length; i++) {
+      if (features[i].e && !features[i].geometry) {
+        features[i].geometry = decodeRings(features[i].e);
+        delete features[i].e;
+      }
+    }
   }
 
   function addBasemap(map, data) {
@@ -128,13 +163,228 @@
     document.head.appendChild(style);
   }
 
-  window.atlasRender = function (map, data) {
+  function prepare(map, data) {
+    decodeBasemap(data);
     addColours(data);
     map.createPane("atlasLabels");
     map.getPane("atlasLabels").style.zIndex = 450;
     map.getPane("atlasLabels").style.pointerEvents = "none";
     var base = addBasemap(map, data);
     addLabels(map, data);
+    return base;
+  }
+
+  function outlinesOf(data, base) {
+    var basemapFeatures = base ? base.getLayers() : [];
+    var outlineGroups = data.layers.map(function () { return []; });
+    for (var i = 0; i < data.o.length; i++) {
+      var area = basemapFeatures[data.o[i][1]];
+      if (!area) { continue; }
+      outlineGroups[data.o[i][0]].push(L.geoJSON(area.feature, {
+        interactive: false,
+        style: { className: "atlas-outline atlas-o" + data.o[i][0], color: data.layers[data.o[i][0]][2],
+          weight: 2, dashArray: "5 4", fill: true, fillOpacity: 0.06 }
+      }));
+    }
+    return outlineGroups;
+  }
+
+  function finish(map, data, overlays) {
+    L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
+    addLegend(map, data);
+    if (data.attribution && map.attributionControl) {
+      map.attributionControl.addAttribution(data.s[data.attribution]);
+    }
+  }
+
+  /* ---- compact mode: columns in data.f, grid clustering of what is on screen ---- */
+
+  var CELL_PX = 60, SPREAD_MAX = 500;
+
+  function decodeIds(F, S, n) {
+    var ids = new Array(n), last = {}, at = 0, feature = 0;
+    for (var k = 0; k + 1 < F.i.length; k += 2) {
+      var parts = S[F.i[k]].split(/<(\d+)>/), count = F.i[k + 1];
+      for (var c = 0; c < count; c++) {
+        var out = parts[0];
+        for (var m = 1; m < parts.length; m += 2) {
+          var key = F.i[k] + ":" + m, v = (last[key] || 0) + F.j[at++];
+          last[key] = v;
+          var digits = String(v);
+          while (digits.length < +parts[m]) { digits = "0" + digits; }
+          out += digits + parts[m + 1];
+        }
+        ids[feature++] = out;
+      }
+    }
+    return ids;
+  }
+
+  function compactRender(map, data) {
+    var S = data.s, F = data.f, n = F.p.length, i, k;
+    var base = prepare(map, data);
+    var nPoints = F.P.length / 2, lon = new Float64Array(nPoints), lat = new Float64Array(nPoints);
+    var mx = new Float64Array(nPoints), my = new Float64Array(nPoints), x = 0;
+    for (i = 0; i < nPoints; i++) {
+      x += F.P[2 * i];
+      lon[i] = x / 1e5;
+      lat[i] = F.P[2 * i + 1] / 1e5;
+      var s = Math.sin(Math.max(-85, Math.min(85, lat[i])) * Math.PI / 180);
+      mx[i] = (lon[i] + 180) / 360;
+      my[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+    }
+    var layerOf = new Uint8Array(n), at = 0;
+    for (k = 0; k < F.k.length; k++) { for (i = 0; i < F.k[k]; i++) { layerOf[at++] = k; } }
+    var fact = new Int32Array(n), home = new Int32Array(n).fill(-1), f = 0;
+    for (k = 0; k + 1 < F.c.length; k += 2) { f += F.c[k]; fact[f] = F.c[k + 1]; }
+    for (k = 0, f = 0; k < F.hf.length; k++) { f += F.hf[k]; home[f] = F.hp[k]; }
+    var ids = decodeIds(F, S, n);
+
+    function title(j) { return S[F.t[j]] + (F.u[j] ? " \u2192 " + S[F.u[j]] : ""); }
+
+    function popupNodeCompact(j) {
+      var place = F.A[F.a[j]], h = [], q = F.n[j];
+      h.push('<div class="atlas-sub">' + S[F.B[F.b[j]]] + "</div>");
+      h.push('<div class="atlas-title">' + title(j) + "</div>");
+      if (place[0]) { h.push('<div class="atlas-where">' + S[place[0]] + "</div>"); }
+      if (place[1]) { h.push('<div class="atlas-approx-note">' + S[place[1]] + "</div>"); }
+      h.push('<div class="atlas-when">' + S[F.W[F.w[j]]] + "</div>");
+      if (fact[j]) { h.push('<ul class="atlas-facts"><li>' + S[fact[j]] + "</li></ul>"); }
+      h.push('<div class="atlas-more">' + (q ? q + (q === 1 ? " quote" : " quotes") +
+        " with sources: shown in the Details panel" : "No quote is shown for this record") +
+        "</div>");
+      h.push('<div class="atlas-ref">Record id: ' + ids[j] + "</div>");
+      var div = document.createElement("div");
+      div.className = "atlas-popup";
+      div.innerHTML = h.join("");
+      return div;
+    }
+
+    var active = data.layers.map(function () { return true; });
+    var outlineGroups = outlinesOf(data, base).map(function (members) {
+      return L.layerGroup(members).addTo(map);
+    });
+    var groups = [], overlays = {};
+    for (k = 0; k < data.layers.length; k++) {
+      var g = L.featureGroup();
+      g.bindPopup(function (layer) { return popupNodeCompact(layer.options.atlasFeature); },
+        { maxWidth: 360, maxHeight: 320, autoPanPaddingTopLeft: [20, 140],
+          autoPanPaddingBottomRight: [20, 20] });
+      g.bindTooltip(function (layer) { return title(layer.options.atlasFeature); },
+        { direction: "top", offset: [0, -6] });
+      g.addTo(map);
+      groups.push(g);
+      overlays['<span class="atlas-swatch atlas-l' + k + '"></span>' + S[data.layers[k][1]] +
+        " (" + F.k[k] + ")"] = g;
+    }
+    var lines = L.layerGroup().addTo(map), clusters = L.layerGroup().addTo(map);
+    var spreadKey = null, spreadZoom = null;
+    var drawn = { map: map, mode: "compact", groups: groups, clusters: clusters, basemap: base,
+      draws: 0, lastMs: 0, ids: ids, features: n };
+
+    function marker(j, latlng) {
+      var approx = F.A[F.a[j]][1] !== 0;
+      var m = L.marker(latlng, { icon: markerIcon(layerOf[j], approx), atlasFeature: j,
+        keyboard: true });
+      groups[layerOf[j]].addLayer(m);
+      var h = home[j];
+      if (h >= 0) {
+        lines.addLayer(L.polyline([[lat[h], lon[h]], latlng], {
+          color: data.layers[layerOf[j]][2], weight: 1.6, opacity: 0.7, interactive: false,
+          className: "atlas-link" }));
+      }
+      return m;
+    }
+
+    function spread(cell, zoom) {
+      var q = cell.q, centre = map.project([lat[q], lon[q]], zoom);
+      for (var m = 0; m < cell.m.length; m++) {
+        var j = cell.m[m];
+        if (cell.same && cell.m.length === 1) { marker(j, [lat[q], lon[q]]); continue; }
+        var p = F.p[j], own = [lat[p], lon[p]];
+        if (!cell.same) { marker(j, own); continue; }
+        var angle = m * 2.39996, radius = 18 + 9 * Math.sqrt(m);
+        var at = map.unproject(centre.add([radius * Math.cos(angle), radius * Math.sin(angle)]), zoom);
+        lines.addLayer(L.polyline([own, at], { color: "#555", weight: 1, opacity: 0.6,
+          interactive: false }));
+        marker(j, at);
+      }
+    }
+
+    function clusterMarker(cell, key, zoom) {
+      var count = cell.m.length, sumLat = 0, sumLon = 0;
+      for (var m = 0; m < count; m++) { var p = F.p[cell.m[m]]; sumLat += lat[p]; sumLon += lon[p]; }
+      var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+      var c = L.marker([sumLat / count, sumLon / count], {
+        icon: L.divIcon({ html: "<div><span>" + count + "</span></div>",
+          className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40) }),
+        keyboard: true
+      });
+      c.on("click", function () {
+        if (!cell.same && zoom < map.getMaxZoom()) {
+          var b = L.latLngBounds([]);
+          for (var m = 0; m < count; m++) { var p = F.p[cell.m[m]]; b.extend([lat[p], lon[p]]); }
+          map.fitBounds(b, { maxZoom: Math.min(map.getMaxZoom(), zoom + 3), padding: [30, 30] });
+        } else {
+          spreadKey = key; spreadZoom = zoom; redraw();
+        }
+      });
+      clusters.addLayer(c);
+    }
+
+    function redraw() {
+      var start = performance.now(), zoom = map.getZoom();
+      if (zoom !== spreadZoom) { spreadKey = null; }
+      for (var l = 0; l < groups.length; l++) { groups[l].clearLayers(); }
+      lines.clearLayers();
+      clusters.clearLayers();
+      var b = map.getBounds().pad(0.2), south = b.getSouth(), north = b.getNorth(),
+        west = b.getWest(), east = b.getEast();
+      var scale = 256 * Math.pow(2, zoom) / CELL_PX, cells = new Map();
+      for (var j = 0; j < n; j++) {
+        if (!active[layerOf[j]]) { continue; }
+        var q = F.p[j], la = lat[q], lo = lon[q];
+        if (la < south || la > north || lo < west || lo > east) { continue; }
+        var key = Math.floor(mx[q] * scale) * 4194304 + Math.floor(my[q] * scale);
+        var cell = cells.get(key);
+        if (cell === undefined) { cells.set(key, { m: [j], q: q, same: true }); continue; }
+        cell.m.push(j);
+        if (cell.q !== q) { cell.same = false; }
+      }
+      var maxZoom = map.getMaxZoom();
+      cells.forEach(function (c, key) {
+        // Records at one spot spread on their own when few; at the last zoom level (or when
+        // clicked) up to SPREAD_MAX spread, so every record stays reachable.
+        var spreadable = c.m.length <= (zoom >= maxZoom || key === spreadKey ? SPREAD_MAX : 8);
+        if (c.m.length === 1 || (spreadable && (c.same || zoom >= maxZoom || key === spreadKey))) {
+          spread(c, zoom);
+        } else {
+          clusterMarker(c, key, zoom);
+        }
+      });
+      drawn.draws += 1;
+      drawn.lastMs = performance.now() - start;
+      drawn.drawnAt = performance.now();
+    }
+
+    map.on("overlayadd overlayremove", function (e) {
+      var l = groups.indexOf(e.layer);
+      if (l < 0) { return; }
+      active[l] = e.type === "overlayadd";
+      if (active[l]) { outlineGroups[l].addTo(map); } else { map.removeLayer(outlineGroups[l]); }
+      redraw();
+    });
+    map.on("moveend", redraw);
+    finish(map, data, overlays);
+    if (map._loaded) { redraw(); }
+    drawn.redraw = redraw;
+    window.atlasDrawn = drawn;
+    return drawn;
+  }
+
+  window.atlasRender = function (map, data) {
+    if (data.mode === "compact") { return compactRender(map, data); }
+    var base = prepare(map, data);
     var clusters = L.markerClusterGroup({
       chunkedLoading: true,
       showCoverageOnHover: false,
@@ -154,17 +404,7 @@
       g.bindTooltip(tooltip, { direction: "top", offset: [0, -6] });
       groups.push(g);
     }
-    var basemapFeatures = base ? base.getLayers() : [];
-    var outlineGroups = data.layers.map(function () { return []; });
-    for (i = 0; i < data.o.length; i++) {
-      var area = basemapFeatures[data.o[i][1]];
-      if (!area) { continue; }
-      outlineGroups[data.o[i][0]].push(L.geoJSON(area.feature, {
-        interactive: false,
-        style: { className: "atlas-outline atlas-o" + data.o[i][0], color: data.layers[data.o[i][0]][2],
-          weight: 2, dashArray: "5 4", fill: true, fillOpacity: 0.06 }
-      }));
-    }
+    var outlineGroups = outlinesOf(data, base);
     var pointsByGroup = data.layers.map(function () { return []; });
     for (i = 0; i < data.p.length; i++) {
       var pt = data.p[i], rec = data.r[pt[2]];
@@ -189,12 +429,8 @@
         " (" + pointsByGroup[i].length + ")";
       overlays[label] = groups[i];
     }
-    L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
-    addLegend(map, data);
-    if (data.attribution && map.attributionControl) {
-      map.attributionControl.addAttribution(data.s[data.attribution]);
-    }
-    var drawn = { map: map, clusters: clusters, groups: groups, basemap: base };
+    finish(map, data, overlays);
+    var drawn = { map: map, mode: "full", clusters: clusters, groups: groups, basemap: base };
     window.atlasDrawn = drawn;  // for the browser tests and the curious
     return drawn;
   };
