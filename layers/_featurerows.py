@@ -16,7 +16,7 @@ __all__ = ["SENSITIVITY_RANK", "fold", "make_frame", "most_sensitive", "text"]
 
 SENSITIVITY_RANK = {"public": 0, "restricted": 1, "private": 2}
 
-_INT_COLUMNS = ("year_start", "year_end", "count", "max_population")
+_INT_COLUMNS = ("year_start", "year_end", "count", "count_max", "max_population")
 _CATEGORY_COLUMNS = ("district_id", "prefecture_id")
 
 

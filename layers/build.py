@@ -31,12 +31,15 @@ from layers.records import split_list
 if TYPE_CHECKING:
     from layers.records import Records
 
-__all__ = ["Layers", "build_layers"]
+__all__ = ["INMATES", "Layers", "ReportTargetError", "build_layers"]
 
 logger = logging.getLogger(__name__)
 
 
 _FINE_PRECISIONS = frozenset({"exact", "settlement", "county"})
+#: The ``measure`` of a population report that counts everyone held (also an empty cell): the
+#: only one a site's ``population_reports`` and ``max_population`` take.
+INMATES = "inmates"
 _DISTRICT_KEYS = ("precision", "district", "district_id", "prefecture", "prefecture_id", "country")
 
 
@@ -58,6 +61,22 @@ def _source(
 
 
 _Places = dict[str, tuple[dict[str, Any], Point]]
+
+
+class ReportTargetError(ValueError):
+    """A population report names neither a site nor a place (``layers validate`` says first).
+
+    Parameters
+    ----------
+    message : str
+        The full message, naming the report.
+    report_id : str
+        The report's id.
+    """
+
+    def __init__(self, message: str, *, report_id: str) -> None:
+        super().__init__(message)
+        self.report_id = report_id
 
 
 def _index_places(resolved: pd.DataFrame) -> _Places:
@@ -91,6 +110,22 @@ def _count(report: Any) -> int | None:
     """Return a population report's ``count`` (a namedtuple field shadowing tuple.count)."""
     value: Any = getattr(report, "count")  # noqa: B009
     return None if pd.isna(value) else int(value)
+
+
+def _count_max(report: Any) -> int | None:
+    """Return a population report's ``count_max`` (None when empty or not in the table)."""
+    value: Any = getattr(report, "count_max", None)
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _measure(report: Any) -> str:
+    """Return what a population report counts; an empty cell means :data:`INMATES`."""
+    return text(getattr(report, "measure", None)) or INMATES
+
+
+def _report_place(report: Any) -> str | None:
+    """Return a population report's ``place_id`` (None for a site's report)."""
+    return text(getattr(report, "place_id", None))
 
 
 def _years(pairs: list[tuple[str | None, str | None]]) -> dict[str, int | None]:
@@ -235,11 +270,13 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
     Returns
     -------
     Layers
-        ``sites`` (one per site row), ``reports`` (one per population report, at its site's
-        point), ``witnesses`` (one per person with an origin place), ``links`` (a LineString
-        from a person's origin to each site or place they were held at), ``facilities`` and
-        ``events`` (those with a place), all EPSG:4326 with the columns of
-        :func:`layers._layerset.columns_of`.
+        ``sites`` (one per site row; ``population_reports`` and ``max_population`` take only
+        the reports whose ``measure`` is ``inmates``), ``reports`` (one per population report,
+        whatever its ``measure``, at its site's point or, for a report about a place, at the
+        place with its precision), ``witnesses`` (one per person with an origin place),
+        ``links`` (a LineString from a person's origin to each site or place they were held
+        at), ``facilities`` and ``events`` (those with a place), all EPSG:4326 with the
+        columns of :func:`layers._layerset.columns_of`.
 
     Raises
     ------
@@ -247,16 +284,20 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
         If a place cannot be geocoded (``python -m layers validate`` reports it first).
     layers._years.BadDateError
         If a date cell is not EDTF.
+    ReportTargetError
+        If a population report names neither a site nor a place.
     """
     places = _index_places(resolve_places(records.places))
     place_rows = {str(r.id): r for r in _tuples(records.places)}
     people = _people(records)
     facility_rows, facility_points = _facilities_frame(facilities)
 
+    report_rows_all = list(_tuples(records.population_reports))
     reports_by_site: dict[str, list[Any]] = defaultdict(list)
-    for row in _tuples(records.population_reports):
+    for row in report_rows_all:
         year_bounds(text(row.date))  # fail early, naming the bad date
-        reports_by_site[str(row.site_id)].append(row)
+        if text(row.site_id) is not None:
+            reports_by_site[str(row.site_id)].append(row)
     detentions_by_site: dict[str, list[Any]] = defaultdict(list)
     detentions_by_person: dict[str, list[Any]] = defaultdict(list)
     for row in _tuples(records.detentions):
@@ -268,12 +309,11 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
     # shared (read-only) by every feature they support.
     report_level: dict[str, str] = {}
     report_source: dict[str, dict[str, Any]] = {}
-    for rows in reports_by_site.values():
-        for r in rows:
-            reporter = people.get(text(r.reported_by) or "")
-            level = "public" if reporter is None else str(reporter["sensitivity"])
-            report_level[str(r.id)] = level
-            report_source[str(r.id)] = _source(r, level, (text(r.date), None))
+    for r in report_rows_all:
+        reporter = people.get(text(r.reported_by) or "")
+        level = "public" if reporter is None else str(reporter["sensitivity"])
+        report_level[str(r.id)] = level
+        report_source[str(r.id)] = _source(r, level, (text(r.date), None))
     detention_level: dict[str, str] = {}
     detention_source: dict[str, dict[str, Any]] = {}
     for rows in detentions_by_person.values():
@@ -300,10 +340,14 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
         place_id = str(row.place_id)
         reports = sorted(reports_by_site.get(site_id, []), key=lambda r: str(r.id))
         detentions = sorted(detentions_by_site.get(site_id, []), key=lambda r: str(r.id))
+        # Only counts of everyone held are the site's population; a count of some inmates
+        # ("130 in critical condition") stays a report of its own (its quote still supports
+        # the site, in ``sources``).
         population = [
             {
                 "id": str(r.id),
                 "count": _count(r),
+                "measure": INMATES,
                 "qualifier": text(r.qualifier),
                 "date": text(r.date),
                 "reported_by": text(r.reported_by),
@@ -312,6 +356,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                 "_sensitivity": reporter_sensitivity(r),
             }
             for r in reports
+            if _measure(r) == INMATES
         ]
         counts = [p["count"] for p in population if p["count"] is not None]
         feature = {
@@ -343,32 +388,49 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
         site["candidate_facilities"] = candidates.get(site_id, [])
 
     # --- reports -------------------------------------------------------------------------
+    # A site's report sits at the site; a place's report (a region-wide estimate) at the place,
+    # with the place's precision (Xinjiang: region), never as if it were a located site.
     report_rows: list[dict[str, Any]] = []
     report_points: list[Point] = []
-    for row in _tuples(records.population_reports):
-        site = sites[str(row.site_id)]
+    for row in report_rows_all:
         level = reporter_sensitivity(row)
         reporter = people.get(text(row.reported_by) or "", {}).get("name")
+        report_site = text(row.site_id)
+        report_place = None if report_site is not None else _report_place(row)
+        if report_site is not None:
+            site = sites[report_site]
+            name, where = site["name"], site["place"]
+            columns = {key: site[key] for key in _DISTRICT_KEYS}
+            report_points.append(site_point_by_id[report_site])
+        elif report_place is not None:
+            name = where = text(place_rows[report_place].name)
+            columns = _place_columns(places, report_place)
+            report_points.append(_point(places, report_place))
+        else:
+            msg = f"population report {row.id!r} has neither site_id nor place_id"
+            raise ReportTargetError(msg, report_id=str(row.id))
         report_rows.append(
             {
                 "layer": "report",
                 "id": str(row.id),
-                "name": site["name"],
-                **{key: site[key] for key in _DISTRICT_KEYS},
+                "name": name,
+                **columns,
                 **_years([(text(row.date), None)]),
                 "sources": [report_source[str(row.id)]],
                 "sensitivity": level,
-                "site_id": str(row.site_id),
+                "site_id": report_site,
+                "place_id": report_place,
+                "measure": _measure(row),
                 "count": _count(row),
+                "count_max": _count_max(row),
                 "qualifier": text(row.qualifier),
                 "date": text(row.date),
                 "reported_by": text(row.reported_by),
                 "reporter": reporter,
                 "breakdown": text(row.breakdown),
-                "_search": fold(site["name"], site["place"], reporter),
+                "_search": fold(name, where, reporter),
             }
         )
-        report_points.append(site_point_by_id[str(row.site_id)])
 
     # --- witnesses and links -------------------------------------------------------------
     witness_rows: list[dict[str, Any]] = []
