@@ -366,7 +366,7 @@ def _point_table(lon: np.ndarray, lat: np.ndarray) -> tuple[list[int], np.ndarra
     y = np.round(lat * _SCALE).astype(np.int64)
     shift = 100 * _SCALE  # latitudes are within +-90 degrees: one int64 key per point
     unique, index = np.unique(x * (2 * shift) + (y + shift), return_inverse=True)
-    ux = (unique + shift) // (2 * shift)
-    uy = unique - ux * (2 * shift)
+    ux = unique // (2 * shift)
+    uy = unique - ux * (2 * shift) - shift
     flat = np.column_stack([np.diff(ux, prepend=0), uy]).ravel()
     return flat.tolist(), index.ravel()

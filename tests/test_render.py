@@ -21,6 +21,7 @@ from layers.render import (
     asset_links,
     details_html,
     js_literal,
+    map_from_payload,
     map_payload,
     popup_text,
     render_map,
@@ -200,3 +201,138 @@ def test_vendored_files_match_their_manifest() -> None:
     ]
     for licence in licences:
         assert (REPO / licence).stat().st_size > 100, licence
+
+
+# --- the compact payload (large layers) -------------------------------------------------
+
+
+def _decode_compact(payload: dict) -> list[dict]:
+    """Decode ``payload["f"]`` the way ``compactRender`` in atlas.js does."""
+    f, s = payload["f"], payload["s"]
+    points, x = [], 0
+    for i in range(0, len(f["P"]), 2):
+        x += f["P"][i]
+        points.append((f["P"][i + 1] / 1e5, x / 1e5))
+    layers = [k for k, count in enumerate(f["k"]) for _ in range(count)]
+    ids, last, at = [], {}, 0
+    for k in range(0, len(f["i"]), 2):
+        parts = re.split(r"<(\d+)>", s[f["i"][k]])
+        for _ in range(f["i"][k + 1]):
+            out = parts[0]
+            for m in range(1, len(parts), 2):
+                value = last.get((f["i"][k], m), 0) + f["j"][at]
+                at += 1
+                last[(f["i"][k], m)] = value
+                out += str(value).zfill(int(parts[m])) + parts[m + 1]
+            ids.append(out)
+    facts, feature = {}, 0
+    for k in range(0, len(f["c"]), 2):
+        feature += f["c"][k]
+        facts[feature] = s[f["c"][k + 1]]
+    homes, feature = {}, 0
+    for step, point in zip(f["hf"], f["hp"], strict=True):
+        feature += step
+        homes[feature] = points[point]
+    out = []
+    for i in range(len(f["p"])):
+        title = s[f["t"][i]] + (" \u2192 " + s[f["u"][i]] if f["u"][i] else "")
+        where, approx = f["A"][f["a"][i]]
+        out.append({
+            "layer": payload["layers"][layers[i]][0], "id": ids[i], "title": title,
+            "point": points[f["p"][i]], "kind": s[f["B"][f["b"][i]]], "where": s[where],
+            "approx": s[approx], "when": s[f["W"][f["w"][i]]], "fact": facts.get(i, ""),
+            "quotes": f["n"][i], "home": homes.get(i),
+        })
+    return out
+
+
+def test_compact_payload_holds_what_the_popup_shows() -> None:
+    layers = make_layers()
+    payload = map_payload(layers, districts_gdf=make_districts(), compact=True)
+    assert payload["mode"] == "compact" and "r" not in payload
+    features = {f["id"]: f for f in _decode_compact(payload)}
+    assert set(features) == {"site-1", "site-2", "site-3", "p-1-origin", "p-1-&gt;site-1",
+                             "bf-1-A"}
+    site = features["site-1"]
+    assert site["title"] == html.escape(HOSTILE, quote=True)
+    assert site["point"] == (47.1, 87.5) and features["site-2"]["point"] == (47.1, 87.5)
+    assert site["when"] == "2017\u20132019" and site["quotes"] == 1
+    assert site["kind"] == "Site \u00b7 camp" and site["where"].startswith("Fuhai County")
+    assert site["approx"] == "" and "known only to the county" in features["site-3"]["approx"]
+    link = features["p-1-&gt;site-1"]
+    assert link["title"] == html.escape(HOSTILE, quote=True) + " \u2192 site"
+    assert link["point"] == (47.1, 87.5) and link["home"] == (44.0, 80.1)
+    full = map_payload(layers, districts_gdf=make_districts(), compact=False)
+    assert payload["o"] == full["o"] and payload["bounds"] == full["bounds"]
+
+
+def test_compact_payload_keeps_quotes_out_and_escapes_everything() -> None:
+    page = render_map(make_layers(), districts_gdf=make_districts(HOSTILE)).get_root().render()
+    compact = map_from_payload(
+        map_payload(make_layers(), districts_gdf=make_districts(HOSTILE), compact=True)
+    ).get_root().render()
+    literal = _atlas_literal(compact)
+    assert not set("<>`") & set(literal) and "${" not in literal
+    assert "second quote" in page and "second quote" not in compact
+    assert "<img" not in compact.lower() and "alert(3)</script>" not in compact
+
+
+def test_compact_report_fact_and_long_numbers_in_ids() -> None:
+    layers = make_layers()
+    reports = layers.sites.iloc[:1].copy()
+    reports["layer"] = "report"
+    reports["id"] = "R12345678901234567890x007"  # longer than JavaScript's exact integers
+    reports = reports.reindex(columns=layers.reports.columns)
+    reports["count"] = 5700
+    reports["qualifier"] = "about"
+    payload = map_payload(layers.replace(reports=reports), compact=True)
+    report = next(f for f in _decode_compact(payload) if f["layer"] == "report")
+    assert report["id"] == "R12345678901234567890x007"
+    assert report["fact"] == "about 5,700 inmates"
+
+
+def test_compact_from_a_feature_count() -> None:
+    import pandas as pd
+
+    from layers.render import COMPACT_FROM
+
+    layers = make_layers()
+    others = sum(len(frame) for name, frame in layers.items() if name != "sites")
+    wanted = COMPACT_FROM - others
+    sites = pd.concat([layers.sites] * (wanted // len(layers.sites) + 1)).iloc[:wanted]
+    assert map_payload(layers.replace(sites=sites))["mode"] == "compact"
+    assert map_payload(layers.replace(sites=sites.iloc[1:]))["mode"] == "full"
+
+
+@pytest.mark.browser
+def test_compact_map_in_chromium_reaches_every_record(chromium: object, tmp_path: Path) -> None:
+    # The compact drawing on a standalone page: every record reachable by clicks (the two
+    # sites at one point spread), popups escaped, a count of quotes and the record id.
+    payload = map_payload(make_layers(), districts_gdf=make_districts(HOSTILE), compact=True)
+    page_html = map_from_payload(payload, asset_base=(REPO / "static").as_uri())
+    path = tmp_path / "map.html"
+    path.write_text(page_html.get_root().render(), encoding="utf-8")
+    context = chromium.new_context(viewport={"width": 1000, "height": 800})  # type: ignore[attr-defined]
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (errors.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    page.wait_for_function("window.atlasDrawn && window.atlasDrawn.draws > 0")
+    page.evaluate("window.atlasDrawn.map.setView([47.1, 87.5], 14)")
+    page.wait_for_function("document.querySelectorAll('.atlas-marker').length >= 4")
+    seen = set()
+    for i in range(page.locator(".atlas-marker").count()):
+        page.locator(".atlas-marker").nth(i).dispatch_event("click")
+        popup = page.locator(".atlas-popup")
+        popup.wait_for()
+        text = popup.inner_text()
+        seen.add(text.rsplit("Record id:", 1)[1].strip())
+        if text.rstrip().endswith("Record id: site-1"):
+            assert HOSTILE.split("`")[0] in text and "1 quote with sources" in text
+        page.locator(".leaflet-popup-close-button").dispatch_event("click")
+        popup.wait_for(state="detached")
+    assert {"site-1", "site-2", "site-3", "bf-1-A", "p-1->site-1"} <= seen
+    assert page.locator("img[src='x']").count() == 0
+    assert errors == []
+    context.close()
