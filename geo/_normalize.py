@@ -21,7 +21,9 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-__all__ = ["SUFFIX_KINDS", "exact_key", "skeleton", "suffix_country", "translit_key"]
+__all__ = [
+    "SUFFIX_KINDS", "exact_key", "plain_key", "skeleton", "suffix_country", "translit_key"
+]
 
 #: The kinds of unit a suffix word can name. ``district`` is any administrative unit (the source
 #: says "Bouryltogay district" for a county and "Ili-Kazakh district" for a prefecture).
@@ -241,6 +243,21 @@ def suffix_country(text: str) -> str | None:
 
 
 @lru_cache(maxsize=200_000)
+def plain_key(text: str) -> str:
+    """Return the transliteration key before romanisation variants are folded.
+
+    Lower-case ASCII with suffix words dropped, like :func:`translit_key`, but ``sh``, ``q``,
+    ``y``, vowels and doubled letters kept: how close two spellings look, not how they sound.
+
+    Examples
+    --------
+    >>> plain_key("Shapshyl audany"), translit_key("Shapshyl audany")[0]
+    ('shapshyl', 'sapsil')
+    """
+    return _split_suffix(text)[0]
+
+
+@lru_cache(maxsize=200_000)
 def translit_key(text: str) -> tuple[str, str | None]:
     """Return the transliteration key of a name and the kind of unit its suffix named.
 
@@ -264,6 +281,12 @@ def translit_key(text: str) -> tuple[str, str | None]:
     >>> translit_key("福海县")
     ('fuhai', 'county')
     """
+    joined, kind = _split_suffix(text)
+    return _fold(joined), kind
+
+
+def _split_suffix(text: str) -> tuple[str, str | None]:
+    """Return the name's ASCII letters without suffix words, joined, and the suffix's kind."""
     text = unicodedata.normalize("NFKC", text).casefold().strip()
     kinds: list[str] = []
     if _CJK.search(text):
@@ -296,7 +319,7 @@ def translit_key(text: str) -> tuple[str, str | None]:
     if not kept:  # the name is only suffix words ("Shi", "Town"): keep it whole
         kept, token_kinds = tokens, []
     kinds.extend(token_kinds)
-    return _fold("".join(kept)), _head_kind(kinds)
+    return "".join(kept), _head_kind(kinds)
 
 
 def skeleton(key: str) -> str:

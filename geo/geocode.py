@@ -39,6 +39,7 @@ geocoding of known names is a dictionary lookup.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 import math
@@ -53,7 +54,14 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from geo._errors import DistrictNotFound, PlaceNotFound
-from geo._normalize import exact_key, kinds_agree, skeleton, suffix_country, translit_key
+from geo._normalize import (
+    exact_key,
+    kinds_agree,
+    plain_key,
+    skeleton,
+    suffix_country,
+    translit_key,
+)
 from geo.gazetteer import (
     DEFAULT_ALIASES,
     Alias,
@@ -73,6 +81,7 @@ __all__ = [
     "TRANSLIT_MIN_LENGTH",
     "Candidate",
     "GeocodeIndex",
+    "LooseRules",
     "Place",
     "default_index",
     "find_district",
@@ -91,10 +100,56 @@ FUZZY_MIN = 92.0
 FUZZY_MIN_LENGTH = 6
 #: Shortest transliteration key matched at all: two letters ("sa", "ka") match junk.
 TRANSLIT_MIN_LENGTH = 3
-#: Lowest key similarity for two names with the same consonant skeleton.
-SKELETON_MIN = 80.0
+#: Lowest key similarity for two names with the same consonant skeleton (80 let one vowel of a
+#: five-letter key differ: "Gosen" became Kashgar, "Telde" Taldi).
+SKELETON_MIN = 85.0
 #: Fewest consonants a skeleton needs to be used for matching.
 SKELETON_MIN_CONSONANTS = 3
+
+
+@dataclass(frozen=True)
+class LooseRules:
+    """When the loose stages (``transliterated`` beyond an equal key, and ``fuzzy``) accept.
+
+    The defaults are the shipped rules, chosen by ``benchmarks/eval_geocode.py`` (figures in
+    ``benchmarks/README.md``); other values exist to measure the trade-off.
+
+    Attributes
+    ----------
+    skeleton_min : float
+        Lowest rapidfuzz ratio between transliteration keys of the same consonant skeleton.
+    fuzzy_min : float
+        Lowest rapidfuzz ratio between transliteration keys for the fuzzy stage.
+    fuzzy_min_length : int
+        Shortest transliteration key the fuzzy stage tries.
+    min_length : int
+        Shortest transliteration key matched by any loose stage (equal keys included).
+    region_only : bool
+        Without a country hint, a loose stage considers only places inside a district (Xinjiang
+        or Kazakhstan): a near-miss of a far-away name is more likely a different place.
+    same_start : bool
+        A skeleton or fuzzy match must begin with the same letter (after folding).
+    plain_min : float
+        Lowest rapidfuzz ratio between the unfolded keys (:func:`~geo._normalize.plain_key`) of
+        the query and of the nearest name behind a skeleton or fuzzy match: the spelling must
+        look alike, not only sound alike after folding.
+    short_key : int
+        Transliteration keys shorter than this are "short": folding makes many of them equal
+        by accident ("case" and "Shache" are both ``sasa``).
+    short_plain_min : float
+        For a short key, the lowest ratio between unfolded keys that an equal transliteration
+        key needs (0 accepts every equal key).
+    """
+
+    skeleton_min: float = SKELETON_MIN
+    fuzzy_min: float = FUZZY_MIN
+    fuzzy_min_length: int = FUZZY_MIN_LENGTH
+    min_length: int = TRANSLIT_MIN_LENGTH
+    region_only: bool = True
+    same_start: bool = False
+    plain_min: float = 80.0
+    short_key: int = 6
+    short_plain_min: float = 70.0
 
 _LEVEL_BONUS = {"country": 4.0, "region": 3.0, "prefecture": 2.0, "county": 1.0}
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -210,6 +265,11 @@ class _Target:
     finest: str | None = None  # the finest unit containing the point (non-district targets)
     renamed: bool = False
 
+    @property
+    def in_region(self) -> bool:
+        """Whether the place is a district or lies inside one (Xinjiang or Kazakhstan)."""
+        return self.is_district or self.finest is not None
+
 
 @dataclass
 class _Hit:
@@ -253,7 +313,9 @@ class GeocodeIndex:
     translit: dict[str, dict[int, bool]] = field(default_factory=dict, repr=False)
     skeletons: dict[str, set[str]] = field(default_factory=dict, repr=False)
     loose_keys: set[str] = field(default_factory=set, repr=False)
+    plains: dict[str, set[str]] = field(default_factory=dict, repr=False)
     fuzzy_keys: list[str] = field(default_factory=list, repr=False)
+    rules: LooseRules = field(default_factory=LooseRules, repr=False)
     _refs: dict[str, int] = field(default_factory=dict, repr=False)
     _cache: dict[tuple[str, str | None, bool], _Answer] = field(default_factory=dict, repr=False)
     _last_scan: tuple[str, list[tuple[str, float]]] = field(default=("", []), repr=False)
@@ -264,6 +326,21 @@ class GeocodeIndex:
             f"GeocodeIndex({len(self.targets)} places, {len(self.districts)} districts, "
             f"{len(self.exact)} exact keys, {len(self.translit)} transliteration keys)"
         )
+
+    def with_rules(self, rules: LooseRules) -> GeocodeIndex:
+        """Return the same index (tables shared, not copied) answering under other rules.
+
+        Parameters
+        ----------
+        rules : LooseRules
+            The loose stages' thresholds.
+
+        Returns
+        -------
+        GeocodeIndex
+            A new index with an empty memo; this one is unchanged.
+        """
+        return dataclasses.replace(self, rules=rules, _cache={}, _last_scan=("", []))
 
     # ----------------------------------------------------------------- building
     @classmethod
@@ -402,6 +479,7 @@ class GeocodeIndex:
         if not loose:
             return
         self.loose_keys.add(tkey)
+        self.plains.setdefault(tkey, set()).add(plain_key(name))
         skel = skeleton(tkey)
         if len(skel) - skel.count("V") >= SKELETON_MIN_CONSONANTS:
             self.skeletons.setdefault(skel, set()).add(tkey)
@@ -516,9 +594,13 @@ class GeocodeIndex:
             self._add_name(alias.alias, self._add_target(target), curated=True)
 
     # ----------------------------------------------------------------- lookup
-    def _allowed(self, target: int, country: str | None, districts_only: bool) -> bool:
+    def _allowed(
+        self, target: int, country: str | None, districts_only: bool, *, loose: bool = False
+    ) -> bool:
         t = self.targets[target]
         if country is not None and t.country != country:
+            return False
+        if loose and country is None and self.rules.region_only and not t.in_region:
             return False
         return t.is_district or not districts_only
 
@@ -538,38 +620,57 @@ class GeocodeIndex:
             if any(h.curated for h in found):
                 found = [h for h in found if h.curated]
             return found, None
-        if len(tkey) < TRANSLIT_MIN_LENGTH:
+        rules = self.rules
+        if len(tkey) < rules.min_length:
             return [], kind
+        plain = plain_key(name)
         found = [
             _Hit(t, 100.0, curated, "transliterated")
             for t, curated in self.translit.get(tkey, {}).items()
-            if self._allowed(t, country, districts_only)
+            if self._allowed(t, country, districts_only, loose=True)
         ]
-        if found:
+        if found and (
+            len(tkey) >= rules.short_key
+            or self._plain_score(plain, tkey) >= rules.short_plain_min
+        ):
             return found, kind
+        found = []
         skel = skeleton(tkey)
         if len(skel) - skel.count("V") >= SKELETON_MIN_CONSONANTS:
             for other in self.skeletons.get(skel, ()):
                 score = float(fuzz.ratio(tkey, other))
-                if score < SKELETON_MIN:
+                if score < rules.skeleton_min or not self._looks_alike(tkey, plain, other):
                     continue
                 found.extend(
                     _Hit(t, score, curated, "transliterated")
                     for t, curated in self.translit[other].items()
-                    if self._allowed(t, country, districts_only)
+                    if self._allowed(t, country, districts_only, loose=True)
                 )
             if found:
                 return found, kind
-        if len(tkey) >= FUZZY_MIN_LENGTH:
+        if len(tkey) >= rules.fuzzy_min_length:
             for other, score in self._nearest_keys(tkey):
-                if score < FUZZY_MIN:
+                if score < rules.fuzzy_min:
                     break
+                if not self._looks_alike(tkey, plain, other):
+                    continue
                 found.extend(
                     _Hit(t, float(score), curated, "fuzzy")
                     for t, curated in self.translit[other].items()
-                    if self._allowed(t, country, districts_only)
+                    if self._allowed(t, country, districts_only, loose=True)
                 )
         return found, kind
+
+    def _looks_alike(self, tkey: str, plain: str, other: str) -> bool:
+        """Apply :class:`LooseRules`' spelling checks to a skeleton or fuzzy match."""
+        rules = self.rules
+        if rules.same_start and tkey[:1] != other[:1]:
+            return False
+        return rules.plain_min <= 0 or self._plain_score(plain, other) >= rules.plain_min
+
+    def _plain_score(self, plain: str, key: str) -> float:
+        """Return the best ratio between ``plain`` and the unfolded keys of a key's names."""
+        return max((fuzz.ratio(plain, p) for p in self.plains.get(key, ())), default=0.0)
 
     def _nearest_keys(self, tkey: str) -> list[tuple[str, float]]:
         """Return the 40 transliteration keys most like ``tkey``, best first (one scan each)."""
