@@ -13,8 +13,9 @@ import geo
 from layers._layerset import LAYER_KINDS, LAYER_NAMES, columns_of
 from layers._placepoints import UnresolvedPlacesError
 from layers._years import BadDateError, span_years, year_bounds
-from layers.build import build_layers
+from layers.build import ReportTargetError, build_layers
 from layers.facilities import ATTRIBUTION
+from tests._measures import measure_layers, measure_records
 from tests._small import HOSTILE, small_facilities, small_layers, small_records, source_text
 
 FUHAI, ALTAY = "CN-654323", "CN-654300"
@@ -270,3 +271,78 @@ def test_restricted_home_at_coarse_precision_keeps_its_point() -> None:
     p001 = layers.witnesses.set_index("id").loc["P001-origin"]
     assert p001["_snapped"].equals(p001.geometry)
     assert p001["_snapped_precision"] == "county"
+
+
+# --- measures: counts that are not a site's inmate total ------------------------------------
+
+
+def measure_row(layer: str, feature_id: str) -> pd.Series:
+    frame = measure_layers()[layer]
+    found = frame[frame["id"] == feature_id]
+    assert len(found) == 1, f"{feature_id!r} appears {len(found)} times in {layer}"
+    return found.iloc[0]
+
+
+def test_report_about_a_region_sits_at_the_region_with_region_precision() -> None:
+    report = measure_row("reports", "R902")
+    xinjiang = geo.geocode("Xinjiang", country="CN")
+    assert xinjiang.precision == "region"
+    assert report["precision"] == "region"
+    assert report["district_id"] is None or pd.isna(report["district_id"])
+    assert report["prefecture_id"] is None or pd.isna(report["prefecture_id"])
+    assert report["country"] == "CN"
+    assert report.geometry.equals(Point(xinjiang.lon, xinjiang.lat))
+    assert (report["site_id"], report["place_id"], report["name"]) == (None, "PL900", "Xinjiang")
+    assert (report["measure"], report["count"], report["count_max"]) == (
+        "target", 1_000_000, 1_500_000,
+    )
+    assert "xinjiang" in report["_search"]
+    assert list(measure_layers().sites["id"]) == ["S001", "S002", "S003", "S004", "S005"]
+
+
+def test_report_about_a_prefecture_takes_the_prefecture() -> None:
+    report = measure_row("reports", "R903")
+    assert (report["precision"], report["prefecture_id"]) == ("prefecture", ILI)
+    assert report.geometry.equals(measure_row("sites", "S005").geometry)  # S005 is at PL007
+    assert report["measure"] == "inmates"  # an empty measure counts everyone held
+    assert pd.isna(report["count_max"])
+    assert pd.isna(measure_row("sites", "S005")["max_population"])  # not the site's count
+
+
+def test_max_population_counts_only_inmates() -> None:
+    s001 = measure_row("sites", "S001")
+    assert s001["max_population"] == 5700  # not R901's 9,999 critically ill
+    assert [(r["id"], r["measure"]) for r in s001["population_reports"]] == [("R001", "inmates")]
+    assert "more than 9,999 in critical condition" in [s["quote"] for s in s001["sources"]]
+    r901 = measure_row("reports", "R901")
+    assert (r901["measure"], r901["count"], r901["site_id"]) == ("critically_ill", 9999, "S001")
+    assert r901.geometry.equals(s001.geometry)
+
+
+def test_every_report_is_a_feature_whatever_it_counts() -> None:
+    reports = measure_layers().reports
+    assert list(reports["id"]) == ["R001", "R002", "R901", "R902", "R903", "R904"]
+    assert list(reports["measure"]) == [
+        "inmates", "inmates", "critically_ill", "target", "inmates", "per_room",
+    ]
+    assert str(reports["count_max"].dtype) == "Int64"
+    assert list(reports.columns) == list(columns_of("reports"))
+
+
+def test_report_with_neither_site_nor_place_is_named() -> None:
+    records = measure_records()
+    reports = records.population_reports.copy()
+    reports.loc[reports["id"] == "R902", "place_id"] = pd.NA
+    message = r"'R902' has neither site_id nor place_id"
+    with pytest.raises(ReportTargetError, match=message) as caught:
+        build_layers(dataclasses.replace(records, population_reports=reports), None)
+    assert caught.value.report_id == "R902"
+
+
+def test_reports_without_the_measure_columns_count_inmates() -> None:
+    records = small_records()
+    older = records.population_reports.drop(columns=["place_id", "measure", "count_max"])
+    layers = build_layers(dataclasses.replace(records, population_reports=older), None)
+    assert list(layers.reports["measure"]) == ["inmates", "inmates"]
+    assert layers.reports["count_max"].isna().all()
+    assert list(layers.sites["max_population"].dropna()) == [5700, 14000]

@@ -24,6 +24,7 @@ from layers.build import build_layers
 from layers.export import ATTRIBUTION, ExportFormatError, to_geojson_bytes, write
 from layers.facilities import ATTRIBUTION as FACILITY_ATTRIBUTION
 from layers.filters import Filters, filter_layers
+from tests._measures import measure_layers
 from tests._small import HOSTILE, SMALL_DIR, small_layers, small_records
 
 REPO = Path(__file__).resolve().parent.parent
@@ -435,3 +436,38 @@ def test_public_snaps_a_restricted_event_at_a_located_place() -> None:
     assert [round(exact.x, 6), round(exact.y, 6)] != item["geometry"]["coordinates"]
     assert item["properties"]["precision"] == "region"
     assert item["properties"]["description"] is None and item["properties"]["name"] is None
+
+
+# --- measures ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
+def test_measure_place_and_range_survive_a_round_trip(tmp_path: Path, fmt: str) -> None:
+    layers = measure_layers()
+    path = tmp_path / f"atlas.{fmt}"
+    write(layers, path, fmt)
+    exported = features_by_id(to_geojson_bytes(layers))
+    reports = pyogrio.read_dataframe(path, layer="report" if fmt == "gpkg" else None)
+    if fmt == "geojson":
+        reports = reports[reports["layer"] == "report"]
+    read = {str(r["id"]): r for _, r in reports.iterrows()}
+    assert sorted(read) == ["R001", "R002", "R901", "R902", "R903", "R904"]
+    for report_id, item in read.items():
+        properties = exported[report_id]["properties"]
+        for key in ("site_id", "place_id", "measure", "count", "count_max", "qualifier"):
+            assert _same(properties[key], item[key]), (report_id, key, properties[key], item[key])
+    assert exported["R902"]["properties"]["measure"] == "target"
+    assert (exported["R902"]["properties"]["count"], exported["R902"]["properties"]["count_max"]) \
+        == (1_000_000, 1_500_000)
+    assert exported["R902"]["properties"]["precision"] == "region"
+    assert exported["R901"]["properties"]["measure"] == "critically_ill"
+    site = exported["S001"]["properties"]
+    assert [(r["count"], r["measure"]) for r in site["population_reports"]] == [(5700, "inmates")]
+    assert site["max_population"] == 5700
+
+
+def test_public_export_keeps_measures_and_inmates_only_maxima() -> None:
+    public = features_by_id(to_geojson_bytes(measure_layers(), public=True))
+    assert public["R902"]["properties"]["measure"] == "target"
+    assert public["R901"]["properties"]["measure"] == "critically_ill"
+    assert public["S001"]["properties"]["max_population"] == 5700
