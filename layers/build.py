@@ -23,6 +23,7 @@ from shapely.geometry import LineString, Point
 import geo
 from layers._featurerows import fold, make_frame, most_sensitive, text
 from layers._layerset import Layers
+from layers._measures import INMATES, MEASURE_LABELS, measure_of
 from layers._placepoints import AREA_PRECISIONS, district_names, resolve_places
 from layers._years import span_years, year_bounds
 from layers.facilities import ATTRIBUTION, FacilityLoad, site_candidates
@@ -31,15 +32,12 @@ from layers.records import split_list
 if TYPE_CHECKING:
     from layers.records import Records
 
-__all__ = ["INMATES", "Layers", "ReportTargetError", "build_layers"]
+__all__ = ["Layers", "ReportTargetError", "build_layers"]
 
 logger = logging.getLogger(__name__)
 
 
 _FINE_PRECISIONS = frozenset({"exact", "settlement", "county"})
-#: The ``measure`` of a population report that counts everyone held (also an empty cell): the
-#: only one a site's ``population_reports`` and ``max_population`` take.
-INMATES = "inmates"
 _DISTRICT_KEYS = ("precision", "district", "district_id", "prefecture", "prefecture_id", "country")
 
 
@@ -119,8 +117,19 @@ def _count_max(report: Any) -> int | None:
 
 
 def _measure(report: Any) -> str:
-    """Return what a population report counts; an empty cell means :data:`INMATES`."""
-    return text(getattr(report, "measure", None)) or INMATES
+    """Return what a population report counts; an empty cell (or no column) means inmates."""
+    return measure_of(text(getattr(report, "measure", None)))
+
+
+def _report_name(where: str | None, measure: str) -> str | None:
+    """Return a report's name: its site's or place's, with what it counts unless inmates.
+
+    ``"Shapshal camp (inmates in critical condition)"``: a popup or a table titled with the
+    name never shows a count of some inmates as if it were the site's.
+    """
+    if measure == INMATES or where is None:
+        return where
+    return f"{where} ({MEASURE_LABELS[measure]})"
 
 
 def _report_place(report: Any) -> str | None:
@@ -399,28 +408,29 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
         report_place = None if report_site is not None else _report_place(row)
         if report_site is not None:
             site = sites[report_site]
-            name, where = site["name"], site["place"]
+            label, where = site["name"], site["place"]
             columns = {key: site[key] for key in _DISTRICT_KEYS}
             report_points.append(site_point_by_id[report_site])
         elif report_place is not None:
-            name = where = text(place_rows[report_place].name)
+            label = where = text(place_rows[report_place].name)
             columns = _place_columns(places, report_place)
             report_points.append(_point(places, report_place))
         else:
             msg = f"population report {row.id!r} has neither site_id nor place_id"
             raise ReportTargetError(msg, report_id=str(row.id))
+        measure = _measure(row)
         report_rows.append(
             {
                 "layer": "report",
                 "id": str(row.id),
-                "name": name,
+                "name": _report_name(label, measure),
                 **columns,
                 **_years([(text(row.date), None)]),
                 "sources": [report_source[str(row.id)]],
                 "sensitivity": level,
                 "site_id": report_site,
                 "place_id": report_place,
-                "measure": _measure(row),
+                "measure": measure,
                 "count": _count(row),
                 "count_max": _count_max(row),
                 "qualifier": text(row.qualifier),
@@ -428,7 +438,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
                 "reported_by": text(row.reported_by),
                 "reporter": reporter,
                 "breakdown": text(row.breakdown),
-                "_search": fold(name, where, reporter),
+                "_search": fold(label, where, reporter),
             }
         )
 

@@ -292,7 +292,8 @@ def test_report_about_a_region_sits_at_the_region_with_region_precision() -> Non
     assert report["prefecture_id"] is None or pd.isna(report["prefecture_id"])
     assert report["country"] == "CN"
     assert report.geometry.equals(Point(xinjiang.lon, xinjiang.lat))
-    assert (report["site_id"], report["place_id"], report["name"]) == (None, "PL900", "Xinjiang")
+    assert (report["site_id"], report["place_id"]) == (None, "PL900")
+    assert report["name"] == "Xinjiang (target for the number held, not a count)"
     assert (report["measure"], report["count"], report["count_max"]) == (
         "target", 1_000_000, 1_500_000,
     )
@@ -317,6 +318,8 @@ def test_max_population_counts_only_inmates() -> None:
     r901 = measure_row("reports", "R901")
     assert (r901["measure"], r901["count"], r901["site_id"]) == ("critically_ill", 9999, "S001")
     assert r901.geometry.equals(s001.geometry)
+    assert r901["name"] == "Bouryltogay camp (inmates in critical condition)"
+    assert measure_row("reports", "R001")["name"] == "Bouryltogay camp"
 
 
 def test_every_report_is_a_feature_whatever_it_counts() -> None:
