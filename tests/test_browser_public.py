@@ -1,0 +1,103 @@
+"""Public mode and the upload in a real browser (Debian's chromium against ``streamlit run``).
+
+The rendered page and the map frame (``page.content()``: the DOM as the browser holds it,
+scripts included) must hold nothing withheld, on the small fixture and the real data; a
+companion plants a withheld string in both and sees the check fail. An uploaded file is drawn
+as its own layer, its hostile name shown as literal text in the popup and the details panel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.test_browser import (  # noqa: F401  (open_app is a fixture)
+    HOSTILE_NAME,
+    Session,
+    _assert_clean,
+    open_app,
+)
+from tests.test_public import data_set, leaks
+from tests.test_upload import hostile_csv
+
+pytestmark = pytest.mark.browser
+
+#: In the map frame: zoom until the first feature of the last layer (the upload) shows; tag it.
+_SHOW_UPLOAD = """
+() => new Promise((resolve) => {
+  const groups = window.atlasDrawn.groups;
+  const marker = groups[groups.length - 1].getLayers()[0];
+  window.atlasDrawn.clusters.zoomToShowLayer(marker, () => {
+    marker.getElement().setAttribute("data-test-target", "1");
+    resolve(true);
+  });
+})
+"""
+
+_ONE_MAP = """() => document.querySelectorAll("iframe[title*='streamlit_folium']").length === 1"""
+
+_PLANT = """
+(text) => { const p = document.createElement("p"); p.textContent = text;
+            document.body.appendChild(p); }
+"""
+
+
+def _contents(session: Session) -> str:
+    """The main page's and the map frame's DOM, as the browser holds them now."""
+    return session.page.content() + "\n" + session.map_frame().content()
+
+
+@pytest.mark.parametrize(("name", "query"), [("small", ""), ("small", "?layers=witnesses,links"),
+                                             ("real", "")])
+def test_public_page_and_map_hold_nothing_withheld(
+    open_app: Callable[..., Session], name: str, query: str  # noqa: F811
+) -> None:
+    dataset = data_set(name)
+    session = open_app(data_dir=dataset.directory, query=query)
+    text = _contents(session)
+    assert "atlasRender(" in text
+    assert leaks(text, dataset.withheld) == []
+    _assert_clean(session)
+
+
+def test_browser_check_catches_a_planted_leak(open_app: Callable[..., Session]) -> None:  # noqa: F811
+    dataset = data_set("small")
+    session = open_app()
+    withheld = "Withheld Woman Testname"
+    assert withheld in dataset.withheld.strings
+    session.map_frame().evaluate(_PLANT, withheld)
+    assert leaks(session.map_frame().content(), dataset.withheld) == [withheld]
+    session.page.evaluate(_PLANT, "Private Person Testname")
+    assert leaks(_contents(session), dataset.withheld) == [
+        "Private Person Testname", withheld,
+    ]
+
+
+def test_upload_is_drawn_as_its_own_layer_with_literal_text(
+    open_app: Callable[..., Session],  # noqa: F811
+) -> None:
+    session = open_app()
+    page: Any = session.page
+    page.locator("input[type=file]").first.set_input_files(
+        {"name": "Hostile list.csv", "mimeType": "text/csv", "buffer": hostile_csv()}
+    )
+    page.get_by_text("hostile-list.csv: read 3, accepted").first.wait_for()
+    page.wait_for_function(_ONE_MAP)  # the rerun briefly shows the old and the new frame
+    labels = session.map.locator(".leaflet-control-layers-overlays label")
+    labels.filter(has_text="Your upload (not verified)").first.wait_for()
+    assert "Your upload (not verified) (2)" in labels.all_inner_texts()[-1]
+    frame = session.map_frame()
+    frame.evaluate(_SHOW_UPLOAD)
+    session.map.locator("[data-test-target]").dispatch_event("click")
+    popup = session.map.locator(".atlas-popup")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert HOSTILE_NAME in text and "Record id: upload:" in text
+    assert session.map.locator("img[src='x']").count() == 0
+    details = page.locator(".atlas-details").filter(has_text="Your upload (not verified)")
+    details.first.wait_for()
+    assert HOSTILE_NAME in details.first.inner_text()
+    assert page.locator("img[src='x']").count() == 0
+    _assert_clean(session)
