@@ -125,6 +125,7 @@ def test_settings() -> None:
         setting("ATLAS_NOPE", {})
     assert {s.name for s in SETTINGS} == {
         "ATLAS_DATA_DIR", "ATLAS_FACILITIES", "ATLAS_PUBLIC", "ATLAS_BASEMAP",
+        "ATLAS_MAX_UPLOAD_MB", "ATLAS_MAX_UPLOAD_FEATURES",
     }
     assert public_mode({}) is True
     assert public_mode({"ATLAS_PUBLIC": "0"}) is False
@@ -147,7 +148,8 @@ def test_every_setting_is_in_the_readme() -> None:
 
 def test_the_readme_check_can_fail() -> None:
     assert undocumented("`ATLAS_DATA_DIR` only") == [
-        "ATLAS_FACILITIES", "ATLAS_PUBLIC", "ATLAS_BASEMAP",
+        "ATLAS_FACILITIES", "ATLAS_PUBLIC", "ATLAS_BASEMAP", "ATLAS_MAX_UPLOAD_MB",
+        "ATLAS_MAX_UPLOAD_FEATURES",
     ]
 
 
