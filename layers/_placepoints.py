@@ -123,8 +123,17 @@ def resolve_places(places: pd.DataFrame) -> pd.DataFrame:
         country = _text(record.country)
         lon, lat = _number(record.lon), _number(record.lat)
         row: dict[str, object] = {"place_id": place_id, "name": name, "country": country}
+        if (lon is None) != (lat is None):
+            given = "lon" if lat is None else "lat"
+            reason = f"override gives {given} without {'lat' if given == 'lon' else 'lon'}"
+            failed.append(_Unresolved(place_id, name, "", reason))
+            continue
         if lon is not None and lat is not None:
-            lon, lat = geo.validate_lonlat(lon, lat)
+            try:
+                lon, lat = geo.validate_lonlat(lon, lat)
+            except geo.CoordinateError as exc:
+                failed.append(_Unresolved(place_id, name, "", f"override: {exc}"))
+                continue
             precision = _text(record.precision) or "exact"
             row.update(
                 lon=lon, lat=lat, precision=precision, district_id=None,
