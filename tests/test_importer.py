@@ -32,7 +32,7 @@ from tests.fixtures import make_import_fixtures as fixtures
 ROOT = Path(__file__).resolve().parent.parent
 IMPORTS = fixtures.HERE
 PACKAGES = ROOT / "tests" / "fixtures" / "packages"
-BUZZFEED = ROOT.parent / "shared" / "datasets" / "buzzfeed_2021"
+BUZZFEED = ROOT / "data" / "external" / "buzzfeed_2021"  # the same bytes as ../shared
 CAMPS_2020 = BUZZFEED / "camps_2020-09.csv"
 
 
