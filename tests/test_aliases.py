@@ -146,10 +146,9 @@ def undocumented_ambiguities(rows: Iterable[Row]) -> list[str]:
 
 
 def _load_district_ids() -> dict[str, str]:
-    districts = pytest.importorskip(
-        "geo.districts", reason="geo/districts.py (districts engineer) is not in the tree yet"
-    )
-    frame = districts.load_districts()
+    from geo.districts import load_districts
+
+    frame = load_districts()
     return dict(zip(frame["id"], frame["level"], strict=True))
 
 
