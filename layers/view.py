@@ -456,19 +456,26 @@ def load_atlas(
     """
     import geo
     from layers.build import build_layers
+    from layers.cache import cached_layers, package_files
     from layers.facilities import load_facilities
     from layers.records import DEFAULT_DATA_DIR, load_records
 
     data = data_dir if data_dir is not None else DEFAULT_DATA_DIR
-    records = load_records(data)
     path = facilities_path or data / "external" / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"
-    layers = build_layers(records, load_facilities(path))
-    if public:
-        layers = public_view(layers)
-    titles = {}
-    for row in records.sources.itertuples(index=False):
-        citation = plain(row.citation) or plain(row.id)
-        titles[str(row.id)] = citation
+
+    def build() -> tuple[Layers, dict[str, str]]:
+        records = load_records(data)
+        layers = build_layers(records, load_facilities(path))
+        if public:
+            layers = public_view(layers)
+        titles = {}
+        for row in records.sources.itertuples(index=False):
+            citation = plain(row.citation) or plain(row.id)
+            titles[str(row.id)] = citation
+        return layers, titles
+
+    # Parquet cache keyed on the data files' and the code's sha256 (layers.cache).
+    layers, titles = cached_layers(package_files(data, path), build, public=public)
     districts = geo.load_districts()
     return Atlas(
         layers=layers,
