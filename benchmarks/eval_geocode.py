@@ -267,11 +267,17 @@ _SUFFIXES = {
 
 
 def _variants(name: str, kind: str, rng: random.Random) -> Iterator[str]:
-    """Yield respellings of one Latin or Cyrillic name of a place of that kind."""
-    lowered = name.lower()
+    """Yield respellings of one Latin or Cyrillic name of a place of that kind.
+
+    Letters are respelt in the first word only when the name carries a suffix word
+    ("Nilqa Nahiyisi"): a misspelt suffix word is another problem than a variant name.
+    """
+    stem = re.split(r"[\s-]", name)[0] if translit_key(name)[1] is not None else name
+    lowered = stem.lower()
     for pattern, replacement in _RESPELL:
-        if re.search(pattern, lowered[1:]):
-            i = 1 + re.search(pattern, lowered[1:]).start()  # type: ignore[union-attr]
+        match = re.search(pattern, lowered[1:])
+        if match:
+            i = 1 + match.start()
             yield name[:i] + re.sub(pattern, replacement, name[i:], count=1)
     letters = [i for i, ch in enumerate(name) if ch.isalpha() and 0 < i < len(name) - 1]
     if letters:
@@ -397,10 +403,13 @@ def build_sets(index: GeocodeIndex, expected: dict[str, str]) -> Sets:
 
 def sweep(shipped: LooseRules) -> list[tuple[str, LooseRules]]:
     """Return the rule sets compared with the shipped ones."""
-    old = LooseRules(region_only=False, same_start=False, plain_min=0.0)
+    old = LooseRules(
+        skeleton_min=80.0, region_only=False, same_start=False, plain_min=0.0,
+        short_plain_min=0.0, margin=None,
+    )
     return [
-        ("before (no region filter, no spelling checks)", old),
-        ("region filter only", dataclasses.replace(old, region_only=True)),
+        ("before (skeleton 80, no region filter, no spelling checks)", old),
+        ("before + region filter", dataclasses.replace(old, region_only=True)),
         *(
             (f"shipped, skeleton_min {v:g}", dataclasses.replace(shipped, skeleton_min=v))
             for v in (75.0, 85.0, 90.0)
@@ -411,13 +420,22 @@ def sweep(shipped: LooseRules) -> list[tuple[str, LooseRules]]:
         ),
         *(
             (f"shipped, plain_min {v:g}", dataclasses.replace(shipped, plain_min=v))
-            for v in (0.0, 50.0, 60.0, 70.0, 80.0)
+            for v in (0.0, 60.0, 70.0, 90.0)
         ),
         (f"shipped, same_start {not shipped.same_start}",
          dataclasses.replace(shipped, same_start=not shipped.same_start)),
         *(
+            (f"shipped, short_plain_min {v:g}",
+             dataclasses.replace(shipped, short_plain_min=v))
+            for v in (0.0, 60.0, 80.0)
+        ),
+        *(
             (f"shipped, min_length {v}", dataclasses.replace(shipped, min_length=v))
             for v in (4, 5)
+        ),
+        *(
+            (f"shipped, margin {v:g}", dataclasses.replace(shipped, margin=v))
+            for v in (0.0, 5.0)
         ),
     ]
 

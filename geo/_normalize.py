@@ -148,6 +148,7 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"y", "i"),
         (r"^i(?=[aiou])", ""),
         (r"(.)\1+", r"\1"),
+        (r"(?<=[aiou][nlr])d$", "t"),
     )
 )
 _VOWELS = re.compile(r"[aeiou]+")

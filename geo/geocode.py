@@ -139,6 +139,11 @@ class LooseRules:
     short_plain_min : float
         For a short key, the lowest ratio between unfolded keys that an equal transliteration
         key needs (0 accepts every equal key).
+    margin : float or None
+        A loose match is refused as ambiguous when a place in another district (neither
+        containing the other) scores within ``margin`` of the best and neither the query's suffix
+        nor its being the canonical name separates them ("Пичан" folds like both Piqan and
+        Pishan). None never refuses: the size prior picks.
     """
 
     skeleton_min: float = SKELETON_MIN
@@ -146,14 +151,17 @@ class LooseRules:
     fuzzy_min_length: int = FUZZY_MIN_LENGTH
     min_length: int = TRANSLIT_MIN_LENGTH
     region_only: bool = True
-    same_start: bool = False
+    same_start: bool = True
     plain_min: float = 80.0
     short_key: int = 6
     short_plain_min: float = 70.0
+    margin: float | None = None
 
 _LEVEL_BONUS = {"country": 4.0, "region": 3.0, "prefecture": 2.0, "county": 1.0}
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CACHE_MAX = 200_000
+#: Two candidates this close are one place under two entries (a city and its district).
+_SAME_PLACE_KM = 25.0
 
 Locate = Callable[[np.ndarray, np.ndarray], Sequence[object]]
 
@@ -283,6 +291,16 @@ class _Hit:
 class _Answer:
     place: Place | None = None
     error: tuple[str, tuple[tuple[str, float], ...]] | None = None
+
+
+def _km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Return the great-circle distance between two points in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
 
 
 def _district_kind(district: Any) -> str:
@@ -705,6 +723,41 @@ class GeocodeIndex:
 
         return sorted(best.values(), key=order)
 
+    def _rival(self, ranked: list[_Hit], kind: str | None, tkey: str) -> _Hit | None:
+        """Return a runner-up that makes a loose best match ambiguous (see ``margin``)."""
+        margin = self.rules.margin
+        if margin is None or not ranked or ranked[0].stage not in ("transliterated", "fuzzy"):
+            return None
+        top = ranked[0]
+
+        def separates(hit: _Hit) -> tuple[int, int]:
+            t = self.targets[hit.target]
+            return kinds_agree(kind, t.kind), int(translit_key(t.name)[0] == tkey)
+
+        for hit in ranked[1:]:
+            if hit.score < top.score - margin:
+                break
+            if separates(top) > separates(hit) or self._related(top.target, hit.target):
+                continue
+            return hit
+        return None
+
+    def _related(self, a: int, b: int) -> bool:
+        """Whether two places are one: one name, within 25 km, one district, or nested."""
+        ta, tb = self.targets[a], self.targets[b]
+        if translit_key(ta.name)[0] == translit_key(tb.name)[0] and ta.country == tb.country:
+            return True  # "Kazakhstan" the country and the curated point; Tumxuk and its city
+        if _km(ta.lon, ta.lat, tb.lon, tb.lat) <= _SAME_PLACE_KM:
+            return True
+        da, db = ta.district_id, tb.district_id
+        if da is None or db is None:
+            return False
+        if da == db:
+            return True
+        pa = getattr(self.districts.get(da), "parent", None)
+        pb = getattr(self.districts.get(db), "parent", None)
+        return pa == db or pb == da
+
     def _closest(
         self, name: str, country: str | None, districts_only: bool
     ) -> tuple[tuple[str, float], ...]:
@@ -785,6 +838,21 @@ class GeocodeIndex:
             where = f" in {country!r}" if country else ""
             listing = ", ".join(f"{n!r} {s:g}" for n, s in closest) or "none"
             msg = f"No {what}{where} matches {name!r} (closest: {listing})"
+            return _Answer(error=(msg, closest))
+        rival = self._rival(ranked, kind, tkey)
+        if rival is not None:
+            a, b = self.targets[ranked[0].target], self.targets[rival.target]
+            msg = (
+                f"No place matches {name!r} unambiguously: {a.name!r} ({a.ref}, {a.country}) "
+                f"and {b.name!r} ({b.ref}, {b.country}) fit it as well as each other "
+                f"({ranked[0].stage}, score {ranked[0].score:.1f} and {rival.score:.1f}); "
+                "give a country hint, a fuller name or coordinates"
+            )
+            closest = tuple(
+                (f"{self.targets[h.target].name} ({self.targets[h.target].ref})",
+                 round(h.score, 1))
+                for h in (ranked[0], rival)
+            )
             return _Answer(error=(msg, closest))
         top, rest = ranked[0], ranked[1:5]
         t = self.targets[top.target]
