@@ -77,11 +77,20 @@ def _coordinates(frame: gpd.GeoDataFrame, layer: str) -> tuple[np.ndarray, np.nd
     lines = types == 1
     points = geometries.copy()
     if lines.any():
-        points[lines] = shapely.get_point(geometries[lines], -1)
+        _, ends = _line_ends(geometries[lines])
+        points[lines] = shapely.points(ends)
     other = (types != 0) & ~lines
     if other.any():
         points[other] = shapely.point_on_surface(geometries[other])
     return shapely.get_x(points), shapely.get_y(points), lines
+
+
+def _line_ends(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the first and last ``(x, y)`` of each line (faster than ``get_point``)."""
+    coords = shapely.get_coordinates(lines)
+    last = np.cumsum(shapely.get_num_points(lines)) - 1
+    first = np.concatenate([[0], last[:-1] + 1])
+    return coords[first], coords[last]
 
 
 class _Ids:
@@ -129,6 +138,49 @@ class _Ids:
             template += f"<{len(digits)}>" + esc(text)
             slots.append(len(slots))
         return self._table_escaped(template), slots
+
+    def add_all(self, refs: list[str]) -> None:
+        """Add every id, vectorised by id shape (per id only where a shape needs it)."""
+        column = pd.Series(refs, dtype="string")
+        if any("\x00" in ref for ref in refs) or column.str.contains(
+            rf"\d{{{_MAX_DIGITS + 1}}}", regex=True
+        ).any():
+            for ref in refs:
+                self.add(ref)
+            return
+        shapes = column.str.replace(r"\d+", "\x00", regex=True)
+        codes, uniques = pd.factorize(shapes)
+        count = len(refs)
+        slots = max((str(u).count("\x00") for u in uniques), default=0)
+        template = np.zeros(count, dtype=np.int64)
+        values = np.zeros((count, max(slots, 1)), dtype=np.int64)
+        used = np.zeros(count, dtype=np.int64)
+        for code, shape in enumerate(uniques.tolist()):
+            rows = np.flatnonzero(codes == code)
+            texts = str(shape).split("\x00")
+            if len(texts) == 1:
+                template[rows] = self._table_escaped(esc(texts[0]))
+                continue
+            pattern = "^" + r"(\d+)".join(re.escape(t) for t in texts) + "$"
+            digits = column.iloc[rows].str.extract(pattern)
+            widths = np.column_stack([digits[c].str.len().to_numpy(int) for c in digits.columns])
+            for c in range(len(digits.columns)):
+                values[rows, c] = digits[c].astype("int64").to_numpy()
+            used[rows] = len(texts) - 1
+            width_codes, width_rows = pd.factorize(pd.Series([tuple(w) for w in widths]))
+            for w_code, w in enumerate(width_rows.tolist()):
+                text = esc(texts[0]) + "".join(
+                    f"<{width}>" + esc(t) for width, t in zip(w, texts[1:], strict=True)
+                )
+                template[rows[width_codes == w_code]] = self._table_escaped(text)
+        steps = values.copy()
+        for index in np.unique(template):
+            rows = np.flatnonzero(template == index)
+            steps[rows] = np.diff(values[rows], axis=0, prepend=np.zeros((1, values.shape[1]),
+                                                                         dtype=np.int64))
+        mask = np.arange(values.shape[1])[None, :] < used[:, None]
+        self.templates += template.tolist()
+        self.numbers += steps[mask].tolist()
 
     def _table_escaped(self, template: str) -> int:
         escaped = getattr(self._table, "escaped", None)
@@ -188,6 +240,7 @@ def compact_features(
     year_codes: list[np.ndarray] = []
     kind_codes: list[np.ndarray] = []
     ids = _Ids(table)
+    refs: list[str] = []
     outlines: set[tuple[int, int]] = set()
     offset = 0
     for layer_index, frame in frames:
@@ -197,30 +250,27 @@ def compact_features(
         ys.append(lat)
         counts.append(len(frame))
         if lines.any():
-            starts = shapely.get_point(frame.geometry.to_numpy()[lines], 0)
-            home_x.append(shapely.get_x(starts))
-            home_y.append(shapely.get_y(starts))
+            starts, _ = _line_ends(frame.geometry.to_numpy()[lines])
+            home_x.append(starts[:, 0])
+            home_y.append(starts[:, 1])
             home_features.append(np.flatnonzero(lines) + offset)
         first, second = _titles(frame, table)
         titles += first
         seconds += second
-        for ref in _strings(frame["id"]):
-            ids.add(ref)
+        refs += _strings(frame["id"])
         if layer == "report":
             pairs = zip(_column(frame, "qualifier"), _column(frame, "count"), strict=True)
             for position, (qualifier, count) in enumerate(pairs):
                 fact = report_fact(qualifier, count)
                 if fact:
                     facts += [offset + position, table(fact)]
-        quotes += [
-            sum(1 for entry in cell if entry.get("quote")) if type(cell) is list else 0
-            for cell in frame["sources"].tolist()
-        ]
+        quotes += _quote_counts(frame["sources"].tolist())
         place_codes.append(places.codes(frame))
         year_codes.append(years.codes(frame))
         kind_codes.append(kinds.codes(frame))
         outlines |= _outlines(frame, layer_index, area_index)
         offset += len(frame)
+    ids.add_all(refs)
     lon = np.concatenate(xs)
     lat = np.concatenate(ys)
     hx = np.concatenate(home_x) if home_x else np.empty(0)
@@ -247,6 +297,19 @@ def compact_features(
         "hp": index[len(lon):].tolist(),
     }
     return columns_out, outlines, (np.concatenate([lon, hx]), np.concatenate([lat, hy]))
+
+
+def _quote_counts(cells: list[Any]) -> list[int]:
+    """Return the number of non-empty quotes in each ``sources`` cell."""
+    counts = []
+    for cell in cells:
+        count = 0
+        if type(cell) is list:
+            for entry in cell:
+                if entry.get("quote"):
+                    count += 1
+        counts.append(count)
+    return counts
 
 
 def _runs(values: list[int]) -> list[int]:
@@ -321,7 +384,9 @@ class _Groups:
             factor, uniques = pd.factorize(frame[column], use_na_sentinel=False)
             factors.append((factor, [plain(v) for v in uniques.tolist()]))
             codes = codes * (len(uniques) + 1) + factor
-        _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        inverse, uniques = pd.factorize(codes)
+        first = np.empty(len(uniques), dtype=np.int64)
+        first[inverse[::-1]] = np.arange(len(codes))[::-1]  # last write wins: first row
         local = np.empty(len(first), dtype=np.int64)
         for position, row in enumerate(first.tolist()):
             values = tuple(names[factor[row]] for factor, names in factors)
@@ -330,7 +395,7 @@ class _Groups:
                 found = self._index[values] = len(self.rows)
                 self.rows.append(self._text(*values))
             local[position] = found
-        result: np.ndarray = local[inverse.ravel()]
+        result: np.ndarray = local[inverse]
         return result
 
 

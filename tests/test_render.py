@@ -338,3 +338,23 @@ def test_compact_map_in_chromium_reaches_every_record(chromium: object, tmp_path
     assert page.locator("img[src='x']").count() == 0
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["S1", "S2", "S10", "S009", "S9", "x", "S1-a7", "S1-a8", "<b>&7", ""],
+        ["P000001->PL005168", "P000002->PL000003", "P000001-origin", "P000003->S000001"],
+        ["a123456789012345678901b", "S1", "S2"],  # a digit run too long for JavaScript
+        ["Q\x009", "Q9"],
+    ],
+)
+def test_compact_ids_decode_exactly(ids: list[str]) -> None:
+    import pandas as pd
+
+    layers = make_layers()
+    sites = pd.concat([layers.sites] * len(ids)).iloc[: len(ids)].copy()
+    sites["id"] = ids
+    payload = map_payload(layers.replace(sites=sites), compact=True)
+    decoded = [f["id"] for f in _decode_compact(payload) if f["layer"] == "site"]
+    assert decoded == [html.escape(i, quote=True) for i in ids]
