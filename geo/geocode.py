@@ -723,6 +723,48 @@ class GeocodeIndex:
 
         return sorted(best.values(), key=order)
 
+    def _outside_best(
+        self, name: str, country: str | None, kind: str | None, tkey: str
+    ) -> _Hit | None:
+        """Return the best loose hit outside the region, where the region filter applied."""
+        if country is not None or not self.rules.region_only:
+            return None
+        unfiltered = self.with_rules(dataclasses.replace(self.rules, region_only=False))
+        hits, _ = unfiltered._stage_hits(name, None, districts_only=False)
+        outside = [h for h in hits if not self.targets[h.target].in_region]
+        ranked = unfiltered._rank(outside, kind, tkey)
+        return ranked[0] if ranked and ranked[0].stage != "exact" else None
+
+    def _outside_hint(self, hit: _Hit | None) -> str:
+        """Say which place outside the region a loose stage would have taken."""
+        if hit is None:
+            return ""
+        t = self.targets[hit.target]
+        return (
+            f"; outside Xinjiang and Kazakhstan, {t.name!r} ({t.ref}) in {t.country!r} is "
+            f"near ({hit.stage}, score {hit.score:.1f}): give country={t.country!r} if that "
+            "is meant"
+        )
+
+    def _outranks(
+        self, name: str, outside: _Hit, inside: _Hit, kind: str | None, tkey: str
+    ) -> bool:
+        """Whether a foreign place fits a query better than the best place in the region.
+
+        Better means: another country (and no suffix used only in the region's one), and a
+        higher score, or the same score and a better fit of the query's suffix, or the query
+        folding to its own canonical name while it is only a variant of the place in the
+        region.
+        """
+        a, b = self.targets[outside.target], self.targets[inside.target]
+        if a.country == b.country or suffix_country(name) == b.country:
+            return False
+
+        def fit(hit: _Hit, t: _Target) -> tuple[float, int, bool]:
+            return hit.score, kinds_agree(kind, t.kind), translit_key(t.name)[0] == tkey
+
+        return fit(outside, a) > fit(inside, b)
+
     def _rival(self, ranked: list[_Hit], kind: str | None, tkey: str) -> _Hit | None:
         """Return a runner-up that makes a loose best match ambiguous (see ``margin``)."""
         margin = self.rules.margin
@@ -838,7 +880,25 @@ class GeocodeIndex:
             where = f" in {country!r}" if country else ""
             listing = ", ".join(f"{n!r} {s:g}" for n, s in closest) or "none"
             msg = f"No {what}{where} matches {name!r} (closest: {listing})"
-            return _Answer(error=(msg, closest))
+            outside = self._outside_best(name, country, kind, tkey)
+            return _Answer(error=(msg + self._outside_hint(outside), closest))
+        if ranked[0].stage != "exact" and ranked[0].stage != "alias":
+            # The region filter must not turn a foreign place's own name into a variant of a
+            # place in the region ("Samarkant" is Samarkand, not Temirtau's old name).
+            outside = self._outside_best(name, country, kind, tkey)
+            if outside is not None and self._outranks(name, outside, ranked[0], kind, tkey):
+                t = self.targets[ranked[0].target]
+                msg = (
+                    f"No place in Xinjiang or Kazakhstan matches {name!r} well: the nearest, "
+                    f"{t.name!r} ({t.ref}), has it only as a variant"
+                    + self._outside_hint(outside)
+                )
+                closest = tuple(
+                    (f"{self.targets[h.target].name} ({self.targets[h.target].ref})",
+                     round(h.score, 1))
+                    for h in (outside, ranked[0])
+                )
+                return _Answer(error=(msg, closest))
         rival = self._rival(ranked, kind, tkey)
         if rival is not None:
             a, b = self.targets[ranked[0].target], self.targets[rival.target]
