@@ -21,17 +21,19 @@ only what the map and a short popup need, as parallel columns that ``compactRend
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from layers._popup import (
     APPROXIMATE_PRECISIONS,
-    esc,
     group_text,
     plain,
     report_fact,
@@ -85,6 +87,11 @@ def _coordinates(frame: gpd.GeoDataFrame, layer: str) -> tuple[np.ndarray, np.nd
     return shapely.get_x(points), shapely.get_y(points), lines
 
 
+def _esc_part(text: str) -> str:
+    """Escape part of an id (not stripped: the spaces inside an id are part of it)."""
+    return html.escape(text, quote=True)
+
+
 def _line_ends(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the first and last ``(x, y)`` of each line (faster than ``get_point``)."""
     coords = shapely.get_coordinates(lines)
@@ -128,14 +135,14 @@ class _Ids:
         """Return the template's string index and, per digit run, its slot (-1: kept as text)."""
         parts = _DIGITS.split(ref)
         texts, numbers = parts[0::2], parts[1::2]
-        template = esc(texts[0])
+        template = _esc_part(texts[0])
         slots: list[int] = []
         for digits, text in zip(numbers, texts[1:], strict=True):
             if len(digits) > _MAX_DIGITS:
-                template += digits + esc(text)
+                template += digits + _esc_part(text)
                 slots.append(-1)
                 continue
-            template += f"<{len(digits)}>" + esc(text)
+            template += f"<{len(digits)}>" + _esc_part(text)
             slots.append(len(slots))
         return self._table_escaped(template), slots
 
@@ -148,6 +155,13 @@ class _Ids:
             for ref in refs:
                 self.add(ref)
             return
+        try:
+            self._add_shapes(refs, column)
+        except (pa.ArrowInvalid, ValueError):  # a shape RE2 cannot take: one id at a time
+            for ref in refs:
+                self.add(ref)
+
+    def _add_shapes(self, refs: list[str], column: pd.Series) -> None:
         shapes = column.str.replace(r"\d+", "\x00", regex=True)
         codes, uniques = pd.factorize(shapes)
         count = len(refs)
@@ -159,18 +173,28 @@ class _Ids:
             rows = np.flatnonzero(codes == code)
             texts = str(shape).split("\x00")
             if len(texts) == 1:
-                template[rows] = self._table_escaped(esc(texts[0]))
+                template[rows] = self._table_escaped(_esc_part(texts[0]))
                 continue
-            pattern = "^" + r"(\d+)".join(re.escape(t) for t in texts) + "$"
-            digits = column.iloc[rows].str.extract(pattern)
-            widths = np.column_stack([digits[c].str.len().to_numpy(int) for c in digits.columns])
-            for c in range(len(digits.columns)):
-                values[rows, c] = digits[c].astype("int64").to_numpy()
+            pattern = "^" + "".join(
+                re.escape(t) + (f"(?P<g{i}>[0-9]+)" if i < len(texts) - 1 else "$")
+                for i, t in enumerate(texts)
+            )
+            # pyarrow's extract_regex runs in C (pandas' str.extract loops in Python).
+            digits = pc.extract_regex(pa.array(column.iloc[rows].tolist(), pa.string()), pattern)
+            widths = np.column_stack(
+                [pc.utf8_length(digits.field(c)).to_numpy() for c in range(len(texts) - 1)]
+            )
+            for c in range(len(texts) - 1):
+                values[rows, c] = pc.cast(digits.field(c), pa.int64()).to_numpy()
             used[rows] = len(texts) - 1
-            width_codes, width_rows = pd.factorize(pd.Series([tuple(w) for w in widths]))
-            for w_code, w in enumerate(width_rows.tolist()):
-                text = esc(texts[0]) + "".join(
-                    f"<{width}>" + esc(t) for width, t in zip(w, texts[1:], strict=True)
+            # One integer per combination of widths (each at most _MAX_DIGITS < 32).
+            packed = (widths * (32 ** np.arange(widths.shape[1]))[None, :]).sum(axis=1)
+            width_codes, firsts = pd.factorize(packed)
+            for w_code in range(len(firsts)):
+                w = widths[int(np.flatnonzero(width_codes == w_code)[0])]
+                pairs = zip(w.tolist(), texts[1:], strict=True)
+                text = _esc_part(texts[0]) + "".join(
+                    f"<{width}>" + _esc_part(t) for width, t in pairs
                 )
                 template[rows[width_codes == w_code]] = self._table_escaped(text)
         steps = values.copy()

@@ -358,3 +358,15 @@ def test_compact_ids_decode_exactly(ids: list[str]) -> None:
     payload = map_payload(layers.replace(sites=sites), compact=True)
     decoded = [f["id"] for f in _decode_compact(payload) if f["layer"] == "site"]
     assert decoded == [html.escape(i, quote=True) for i in ids]
+
+
+def test_compact_ids_with_line_breaks_and_odd_characters() -> None:
+    import pandas as pd
+
+    ids = ["S1\nx", "S2\\", "S3(", "S4[a]", "S5 ü", "S6\t"]
+    layers = make_layers()
+    sites = pd.concat([layers.sites] * len(ids)).iloc[: len(ids)].copy()
+    sites["id"] = ids
+    payload = map_payload(layers.replace(sites=sites), compact=True)
+    decoded = [f["id"] for f in _decode_compact(payload) if f["layer"] == "site"]
+    assert decoded == [html.escape(i.strip(), quote=True) for i in ids]
