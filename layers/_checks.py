@@ -244,6 +244,10 @@ def _float_or_none(text: str) -> float | None:
 def check_places(tables: dict[str, RawTable], geocoder: Geocoder | None) -> list[Problem]:
     """Check override coordinates and that every other place geocodes in its country.
 
+    An override must be a valid point inside its row's country (a Xinjiang district or China's
+    box for CN, a Kazakhstan region for KZ, a coarse box for the other listed countries,
+    nothing for OTHER); when the swapped pair would fit, the problem says they look swapped.
+
     Parameters
     ----------
     tables : dict of str to RawTable
@@ -293,10 +297,104 @@ def _check_override(
                 validate_lonlat(lon, lat)
             except GeoError as exc:
                 problems.append(Problem(file, row.line, "lon", str(exc)))
+            else:
+                problems.extend(_check_override_country(file, row, lon, lat))
     if not precision:
         msg = "precision is required when lon/lat are given"
         problems.append(Problem(file, row.line, "precision", msg))
     return problems
+
+
+#: Coarse (west, south, east, north) boxes of the schema's countries, 0.5 degrees wider than the
+#: land; a point outside every box of its row's country is surely misplaced. CN and KZ are
+#: checked against the district polygons first (see :func:`_where`).
+_COUNTRY_BOXES: dict[str, tuple[tuple[float, float, float, float], ...]] = {
+    "CN": ((73.0, 17.6, 135.6, 54.1),),
+    "KZ": ((46.0, 40.0, 87.8, 56.0),),
+    "KG": ((68.7, 38.7, 80.8, 43.8),),
+    "UZ": ((55.5, 36.7, 73.7, 46.1),),
+    "RU": ((19.1, 40.7, 180.0, 82.4), (-180.0, 64.0, -168.5, 72.0)),
+    "MN": ((87.2, 41.1, 120.4, 52.6),),
+    "TR": ((25.1, 35.3, 45.3, 42.6),),
+    "US": (
+        (-125.5, 24.0, -66.4, 49.9),
+        (-180.0, 50.7, -129.5, 72.0),
+        (172.0, 51.0, 180.0, 53.5),
+        (-161.0, 18.4, -154.3, 22.8),
+    ),
+    "DE": ((5.4, 46.8, 15.5, 55.5),),
+    "NL": ((2.9, 50.3, 7.7, 54.0),),
+    "CH": ((5.5, 45.4, 11.0, 48.3),),
+    "IN": ((67.6, 6.2, 97.9, 37.6),),
+    "PK": ((60.4, 23.2, 78.4, 37.6),),
+}
+
+#: The countries whose district polygons ``geo.district_at`` knows (id prefix ``"CN-"``...).
+_DISTRICT_COUNTRIES = ("CN", "KZ")
+
+
+def _where(
+    country: str, lon: float, lat: float, district_at: Callable[[float, float], str | None]
+) -> tuple[bool | None, str]:
+    """Say whether ``(lon, lat)`` lies in ``country`` and where it lies.
+
+    Returns ``(fits, where)``: ``fits`` is ``None`` when the country has no shape to test
+    (``OTHER``); ``where`` names the district or says "outside ...".
+    A CN point must lie in a Xinjiang district or, failing that, in China's box (the atlas
+    names places elsewhere in China); a KZ point must lie in a Kazakhstan region; a point in
+    a district of the other country does not fit.
+    """
+    boxes = _COUNTRY_BOXES.get(country)
+    if boxes is None:
+        return None, "no shape to test"
+    district = district_at(lon, lat) if -90.0 <= lat <= 90.0 else None
+    if district is not None:
+        home = district.split("-", 1)[0]
+        return home == country, f"district {district!r}"
+    in_box = any(w <= lon <= e and s <= lat <= n for w, s, e, n in boxes)
+    if country == "KZ":
+        return False, "no Kazakhstan region"
+    where = f"{country}'s bounding box" if in_box else f"outside {country}'s bounding box"
+    if country == "CN":
+        where = f"no Xinjiang district, {where}"
+    return in_box, where
+
+
+def _district_id_at(lon: float, lat: float) -> str | None:
+    """Return the finest district id at a point (``geo.district_at`` for one point)."""
+    from geo.districts import district_at  # geopandas loads only when an override is checked
+
+    found = district_at(lon, lat).item()
+    return None if found is None else str(found)
+
+
+def _check_override_country(
+    file: str,
+    row: RawRow,
+    lon: float,
+    lat: float,
+    district_at: Callable[[float, float], str | None] = _district_id_at,
+) -> list[Problem]:
+    """Check an override lies in its row's country; say so when the swapped pair would."""
+    country = row.get("country")
+    try:
+        fits, where = _where(country, lon, lat, district_at)
+        if fits is None or fits:
+            return []
+        swapped_fits = abs(lon) <= 90.0 and _where(country, lat, lon, district_at)[0]
+    except (ImportError, OSError, GeoError) as exc:
+        msg = f"lon/lat were not checked against country {country!r}: districts cannot load ({exc})"
+        return [Problem(file, row.line, "lon", msg)]
+    msg = (
+        f"lon {row.get('lon')!r}, lat {row.get('lat')!r} do not lie in country {country!r} "
+        f"({where})"
+    )
+    if swapped_fits:
+        msg += (
+            f"; they look swapped: lon {row.get('lat')!r}, lat {row.get('lon')!r} would lie "
+            f"in {country!r}"
+        )
+    return [Problem(file, row.line, "lon", msg)]
 
 
 def _check_geocodes(file: str, row: RawRow, geocoder: Geocoder) -> list[Problem]:

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from geo._errors import PlaceNotFound
 from layers import validate
-from layers._checks import edtf_bounds
+from layers._checks import _check_override_country, edtf_bounds
 from layers._names import name_key
 from layers._quotes import SourceText, normalise_quote_text
+from layers._tables import RawRow
 from layers.validate import Problem, validate_package
 from tests.fixtures import make_bad_packages as fixtures
 
@@ -322,3 +323,29 @@ def test_name_key_ignores_case_order_punctuation_and_patronymic_words(
     assert name_key(", ".join(reversed(words))) == key
     assert name_key(f"{name} {suffix}") == key
     assert name_key(f"{name}-{suffix}.") == key
+
+
+@pytest.mark.parametrize(
+    ("country", "lon", "lat", "fragment"),
+    [
+        ("CH", 6.14569, 46.20222, None),  # Geneva, as in data/places.csv
+        ("CH", 46.20222, 6.14569, "they look swapped"),
+        ("US", -74.0, 40.7, None),
+        ("US", 40.7, -74.0, "do not lie in country 'US' (outside US's bounding box)"),
+        ("TR", 2.35, 48.85, "outside TR's bounding box)"),  # Paris is not in Turkey
+        ("CN", 116.4, 39.9, None),  # Beijing: no Xinjiang district, but in China's box
+        ("KZ", 87.6, 43.8, "(district 'CN-650103')"),  # Urumqi is not in Kazakhstan
+        ("OTHER", 0.0, 0.0, None),  # nothing to test against
+    ],
+)
+def test_override_must_lie_in_its_country(
+    country: str, lon: float, lat: float, fragment: str | None
+) -> None:
+    row = RawRow(5, {"country": country, "lon": str(lon), "lat": str(lat)})
+    problems = _check_override_country("places.csv", row, lon, lat)
+    if fragment is None:
+        assert problems == []
+    else:
+        (problem,) = problems
+        assert (problem.row, problem.field) == (5, "lon")
+        assert fragment in problem.message
