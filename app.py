@@ -75,7 +75,9 @@ def current_atlas() -> tuple[Atlas, AtlasKey]:
     return atlas_for(*key), key
 
 
-@st.cache_data(show_spinner=False)
+# cache_resource, not cache_data: cache_data pickles the result and unpickles a copy on every
+# hit (65k features: 1.7 s + 1.2 s per rerun); the layers are read-only, so share them.
+@st.cache_resource(show_spinner=False, max_entries=16)
 def shown_layers(
     key: AtlasKey,
     years: tuple[int, int] | None,
