@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from layers._csvsafe import safe_cell
 from layers._layerset import LAYER_KINDS, LAYER_NAMES
 from layers._popup import LAYER_LABELS, plain, year_span
 
@@ -353,29 +354,29 @@ def _quotes(sources: object) -> str:
 def shown_table(layers: Layers) -> pd.DataFrame:
     """Return one row per shown feature: layer, id, name, place, precision, years, quotes.
 
-    Values are plain text (``st.dataframe`` shows text, it does not interpret HTML).
+    Values are plain text (``st.dataframe`` shows text, it does not interpret HTML). Every
+    cell goes through :func:`layers._csvsafe.safe_cell`: Streamlit's own "Download as CSV"
+    writes the shown cells as they are, so a name or quote starting with ``=``, ``+``, ``-``
+    or ``@`` is shown (and downloaded) with a leading ``'`` rather than opening as a formula.
     """
     rows = []
     for name, frame in layers.items():
         label = LAYER_LABELS[LAYER_KINDS[name]]
         for row in frame.drop(columns=frame.geometry.name).to_dict("records"):
-            rows.append(
-                {
-                    "layer": label,
-                    "id": plain(row.get("id")),
-                    "name": plain(row.get("name")),
-                    "district": plain(row.get("district")),
-                    "prefecture / region": plain(row.get("prefecture")),
-                    "precision": plain(row.get("precision")),
-                    "years": year_span(row.get("year_start"), row.get("year_end")),
-                    "quotes": _quotes(row.get("sources")),
-                    "sources": ", ".join(
-                        dict.fromkeys(
-                            plain(s.get("source")) for s in row.get("sources") or ()
-                        )
-                    ),
-                }
-            )
+            cells = {
+                "layer": label,
+                "id": plain(row.get("id")),
+                "name": plain(row.get("name")),
+                "district": plain(row.get("district")),
+                "prefecture / region": plain(row.get("prefecture")),
+                "precision": plain(row.get("precision")),
+                "years": year_span(row.get("year_start"), row.get("year_end")),
+                "quotes": _quotes(row.get("sources")),
+                "sources": ", ".join(
+                    dict.fromkeys(plain(s.get("source")) for s in row.get("sources") or ())
+                ),
+            }
+            rows.append({key: safe_cell(value) for key, value in cells.items()})
     columns = [
         "layer", "id", "name", "district", "prefecture / region", "precision", "years",
         "quotes", "sources",

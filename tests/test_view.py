@@ -105,6 +105,18 @@ def test_table_keeps_hostile_text_as_text() -> None:
     assert table.loc[table["id"] == "site-2", "years"].item() == "2018"
 
 
+@pytest.mark.parametrize(
+    "name",
+    ['=HYPERLINK("http://198.51.100.7/x","click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"],
+)
+def test_table_cells_cannot_open_as_formulas(name: str) -> None:
+    table = shown_table(make_layers(name))
+    assert f"'{name}" in set(table["name"])
+    for column in table.columns:
+        for cell in table[column]:
+            assert not str(cell).startswith(("=", "+", "-", "@")), (column, cell)
+
+
 def test_clicked_ids_takes_the_popups_own_last_line() -> None:
     assert clicked_ids(None) == []
     assert clicked_ids("Site\nname\nRecord id: site-1") == ["site-1"]
