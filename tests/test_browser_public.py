@@ -15,6 +15,7 @@ import pytest
 
 from tests.test_browser import (  # noqa: F401  (open_app is a fixture)
     HOSTILE_NAME,
+    MAP_FRAME,
     Session,
     _assert_clean,
     open_app,
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 #: In the map frame: zoom until the first feature of the last layer (the upload) shows; tag it.
 _SHOW_UPLOAD = """
-() => new Promise((resolve) => {
+(body) => new Promise((resolve) => {
   const groups = window.atlasDrawn.groups;
   const marker = groups[groups.length - 1].getLayers()[0];
   window.atlasDrawn.clusters.zoomToShowLayer(marker, () => {
@@ -39,14 +40,31 @@ _SHOW_UPLOAD = """
 _ONE_MAP = """() => document.querySelectorAll("iframe[title*='streamlit_folium']").length === 1"""
 
 _PLANT = """
-(text) => { const p = document.createElement("p"); p.textContent = text;
-            document.body.appendChild(p); }
+(body, text) => { const p = document.createElement("p"); p.textContent = text;
+            body.appendChild(p); }
 """
 
 
+def _map_html(session: Session) -> str:
+    """Return the map frame's document as it is now (read through the map element shown now).
+
+    ``Frame.content()`` can return a stale, empty document after the component rewrites its
+    page, so the HTML is read by a locator, which resolves in the current document.
+    """
+    page = session.page
+    for _ in range(120):
+        page.wait_for_function(_ONE_MAP)  # a rerun can briefly show an old and a new frame
+        session.map.locator(".atlas-marker, .marker-cluster").first.wait_for()
+        text = str(session.map.locator("html").first.evaluate("e => e.outerHTML"))
+        if "atlasRender(" in text:
+            return text
+        page.wait_for_timeout(500)
+    raise AssertionError("no map frame with a drawn map")
+
+
 def _contents(session: Session) -> str:
-    """The main page's and the map frame's DOM, as the browser holds them now."""
-    return session.page.content() + "\n" + session.map_frame().content()
+    """The DOM of the page and of the map frame, as the browser holds them now."""
+    return session.page.content() + "\n" + _map_html(session)
 
 
 @pytest.mark.parametrize(("name", "query"), [("small", ""), ("small", "?layers=witnesses,links"),
@@ -67,9 +85,10 @@ def test_browser_check_catches_a_planted_leak(open_app: Callable[..., Session]) 
     session = open_app()
     withheld = "Withheld Woman Testname"
     assert withheld in dataset.withheld.strings
-    session.map_frame().evaluate(_PLANT, withheld)
-    assert leaks(session.map_frame().content(), dataset.withheld) == [withheld]
-    session.page.evaluate(_PLANT, "Private Person Testname")
+    _map_html(session)
+    session.map.locator("body").evaluate(_PLANT, withheld)
+    assert leaks(_map_html(session), dataset.withheld) == [withheld]
+    session.page.locator("body").evaluate(_PLANT, "Private Person Testname")
     assert leaks(_contents(session), dataset.withheld) == [
         "Private Person Testname", withheld,
     ]
@@ -84,12 +103,11 @@ def test_upload_is_drawn_as_its_own_layer_with_literal_text(
         {"name": "Hostile list.csv", "mimeType": "text/csv", "buffer": hostile_csv()}
     )
     page.get_by_text("hostile-list.csv: read 3, accepted").first.wait_for()
-    page.wait_for_function(_ONE_MAP)  # the rerun briefly shows the old and the new frame
     labels = session.map.locator(".leaflet-control-layers-overlays label")
     labels.filter(has_text="Your upload (not verified)").first.wait_for()
     assert "Your upload (not verified) (2)" in labels.all_inner_texts()[-1]
-    frame = session.map_frame()
-    frame.evaluate(_SHOW_UPLOAD)
+    _map_html(session)
+    session.map.locator("body").evaluate(_SHOW_UPLOAD)
     session.map.locator("[data-test-target]").dispatch_event("click")
     popup = session.map.locator(".atlas-popup")
     popup.wait_for()
