@@ -297,7 +297,11 @@ def run(args: argparse.Namespace) -> int:
         built = _load(args.data, args.facilities)
         # Redact before filtering (layers.public): filters never see withheld data.
         layers = filter_layers(public_layers(built) if args.public else built, filters)
-    except (RecordsError, FacilityFormatError, UnresolvedPlacesError, BadDateError) as exc:
+    except (
+        RecordsError, FacilityFormatError, UnresolvedPlacesError, BadDateError, geo.GeoError
+    ) as exc:
+        # geo.GeoError: a coordinate or district the geo package refuses (CoordinateError,
+        # a broken district or gazetteer file); its message names the value.
         print(f"python -m layers export: cannot build the layers: {exc}", file=sys.stderr)
         print("(python -m layers validate lists every problem)", file=sys.stderr)
         return 1

@@ -7,6 +7,7 @@ import html
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -420,6 +421,50 @@ def test_cli_unwritable_output_and_broken_data_exit_nonzero(tmp_path: Path) -> N
     )
     assert done.returncode == 1
     assert "datapackage.json" in done.stderr
+
+
+def test_cli_bad_override_exits_1_naming_place_and_value(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(SMALL_DIR, data)
+    places = data / "places.csv"
+    text = places.read_text(encoding="utf-8")
+    assert ",87.654321,47.123456," in text
+    places.write_text(text.replace(",87.654321,47.123456,", ",187.654321,47.123456,"),
+                      encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "layers", "export", "--data", str(data),
+         "-o", str(tmp_path / "x.geojson")],
+        capture_output=True, text=True, cwd=REPO, env=env, check=False, timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "PL004" in done.stderr and "187.654321" in done.stderr
+    assert not (tmp_path / "x.geojson").exists()
+
+
+def test_cli_geo_error_during_build_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    # Any geo.GeoError the build lets through (here district_at refusing a point) must end as
+    # exit 1 with its message, whatever raised it.
+    script = (
+        "import sys, geo\n"
+        "def refuse(lons, lats):\n"
+        "    raise geo.CoordinateError('longitude 187.5 (row 0) is outside [-180, 180]', "
+        "lon=187.5, lat=47.1)\n"
+        "geo.district_at = refuse\n"
+        "from layers.__main__ import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, "export", "--data", str(SMALL_DIR),
+         "-o", str(tmp_path / "x.geojson")],
+        capture_output=True, text=True, cwd=REPO, env=env, check=False, timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "cannot build the layers: longitude 187.5 (row 0)" in done.stderr
+    assert not (tmp_path / "x.geojson").exists()
 
 
 def test_public_snaps_a_restricted_event_at_a_located_place() -> None:
