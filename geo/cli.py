@@ -60,9 +60,9 @@ def _read_lines(path: Path) -> list[str]:
 
 
 def _geocode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from geo.geocode import _check_country, default_index, geocode
+    from geo.geocode import check_country, default_index, geocode
 
-    _check_country(args.country)  # a bad code fails before any output
+    check_country(args.country)  # a bad code fails before any output
     if args.file is not None:
         names = _read_lines(Path(args.file))
         default_index()  # build once before the loop; errors in the data surface here

@@ -93,6 +93,7 @@ __all__ = [
     "GeocodeIndex",
     "LooseRules",
     "Place",
+    "check_country",
     "default_index",
     "find_district",
     "geocode",
@@ -979,7 +980,14 @@ class GeocodeIndex:
         raise error(msg, query=name, candidates=closest)
 
 
-def _check_country(country: str | None) -> str | None:
+def check_country(country: str | None) -> str | None:
+    """Return ``country`` upper-cased, ``None`` for ``None``.
+
+    Raises
+    ------
+    ValueError
+        If ``country`` is not two ASCII letters (an ISO 3166-1 alpha-2 code's form).
+    """
     if country is None:
         return None
     code = country.strip().upper()
@@ -1032,7 +1040,7 @@ def geocode(name: str, *, country: str | None = None) -> Place:
     >>> geocode("Bouryltogay").district.id  # doctest: +SKIP
     'CN-654323'
     """
-    return default_index().lookup(name, country=_check_country(country))
+    return default_index().lookup(name, country=check_country(country))
 
 
 def geocode_many(
@@ -1053,7 +1061,7 @@ def geocode_many(
         One item per name, in order.
     """
     index = default_index()
-    code = _check_country(country)
+    code = check_country(country)
     out: list[Place | PlaceNotFound] = []
     for name in names:
         try:
