@@ -90,6 +90,7 @@ def test_upload_shows_the_report_and_draws_an_escaped_overlay(
     script = _script(at)
     assert f'"{OVERLAY_LABEL}"' in script
     assert "<img" not in script and HOSTILE_ESCAPED.replace("&", "\\u0026") in script
+    assert "{{" not in script and "{\\u007b7*7}}" in script  # no Jinja in the data
     assert len(script) > len(before_script)
     # The curated download is the same bytes with or without the upload; the upload has its own.
     assert downloads["xinjiang-atlas.geojson"] == curated
