@@ -6,11 +6,18 @@
     python -m geo geocode --file NAMES.txt [--country CC]
                                                      one JSON line per input line, exit 0
     python -m geo district LON LAT                   the district dict, or null
-    python -m geo district --file POINTS.csv         header lon,lat; one JSON line per row
+    python -m geo district --file POINTS.csv         header lon,lat; one JSON line per row,
+                                                     all rows or none
 
 Exit status: 0 success, 1 a single name matched nothing, 2 bad input (missing or unreadable
-file, malformed row, coordinate out of range or not a number, bad country code, broken data
-file). Messages go to stderr; JSON (UTF-8, not ASCII-escaped) to stdout.
+file, malformed row, coordinate out of range or not a number, malformed or unknown country
+code, broken data file). Messages go to stderr; JSON (UTF-8, not ASCII-escaped) to stdout.
+
+The two ``--file`` modes differ on purpose: a name that matches nothing is an answer, so
+``geocode --file`` prints one line per name, misses included, and exits 0; a row that is not a
+coordinate is bad input, so ``district --file`` checks every row first and, at the first bad
+one, prints nothing to stdout, names the file, line, field and value on stderr and exits 2
+(all or nothing: fix the row and run it again).
 """
 
 from __future__ import annotations
@@ -59,10 +66,28 @@ def _read_lines(path: Path) -> list[str]:
     return text.splitlines()
 
 
-def _geocode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from geo.geocode import check_country, default_index, geocode
+def _known_country(country: str | None) -> str | None:
+    """Return the upper-cased code, or raise InputError if no gazetteer place is in it.
 
-    check_country(args.country)  # a bad code fails before any output
+    A malformed code raises ``ValueError`` (:func:`geo.geocode.check_country`); a well-formed
+    one that no place has (``XX``) would otherwise just match nothing (exit 1).
+    """
+    from geo.geocode import check_country, default_index
+
+    code = check_country(country)
+    if code is None:
+        return None
+    known = {target.country for target in default_index().targets}
+    if code not in known:
+        msg = f"unknown country {code!r}: no place of the gazetteer is in it"
+        raise InputError(msg)
+    return code
+
+
+def _geocode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from geo.geocode import default_index, geocode
+
+    _known_country(args.country)  # a bad code fails before any output
     if args.file is not None:
         names = _read_lines(Path(args.file))
         default_index()  # build once before the loop; errors in the data surface here
@@ -147,15 +172,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    geocode = sub.add_parser("geocode", help="geocode a name (any script) or a file of names")
+    geocode = sub.add_parser(
+        "geocode",
+        help="geocode a name (any script) or a file of names",
+        description=(
+            "Geocode one name (no match: exit 1) or, with --file, one name per line: one JSON "
+            "line per name, misses as {\"query\", \"error\"}, exit 0."
+        ),
+    )
     geocode.add_argument("name", nargs="?", help="the place name")
     geocode.add_argument("--file", metavar="NAMES.txt", help="one name per line (UTF-8)")
     geocode.add_argument("--country", metavar="CC", help="ISO 3166-1 alpha-2 code, e.g. CN, KZ")
 
-    district = sub.add_parser("district", help="the district containing a point or points")
+    district = sub.add_parser(
+        "district",
+        help="the district containing a point or points",
+        description=(
+            "Print the district containing each point (null outside every district). With "
+            "--file, every row is checked first: a bad row prints nothing, names file, line, "
+            "field and value on stderr and exits 2 (all or nothing), unlike geocode --file, "
+            "which prints one line per name, misses included."
+        ),
+    )
     district.add_argument("lon", nargs="?", help="longitude, WGS84 degrees")
     district.add_argument("lat", nargs="?", help="latitude, WGS84 degrees")
-    district.add_argument("--file", metavar="POINTS.csv", help="CSV with a header lon,lat")
+    district.add_argument(
+        "--file", metavar="POINTS.csv",
+        help="CSV with a header lon,lat; one JSON line per row, or none if any row is bad",
+    )
     return parser
 
 

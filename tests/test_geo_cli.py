@@ -129,12 +129,30 @@ def test_district_file_bad_rows(tmp_path: Path, content: str, needles: list[str]
         (("district", "nan", "40"), "longitude 'nan' is not a finite number"),
         (("district", "east", "40"), "longitude 'east' is not a number"),
         (("geocode", "Fuhai", "--country", "China"), "country 'China' is not an ISO"),
+        (("geocode", "Fuhai", "--country", "XX"), "unknown country 'XX'"),
+        (("geocode", "--file", "README.md", "--country", "qq"), "unknown country 'QQ'"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(args: tuple[str, ...], needle: str) -> None:
     result = run(*args)
     assert result.returncode == 2
     assert needle in result.stderr
+
+
+def test_unknown_country_prints_nothing_and_a_known_one_is_a_miss() -> None:
+    unknown = run("geocode", "Fuhai", "--country", "XX")
+    assert (unknown.returncode, unknown.stdout) == (2, "")
+    known = run("geocode", "Fuhai", "--country", "us")  # a real code: no match is exit 1
+    assert known.returncode == 1
+    assert "No place in 'US'" in known.stderr
+
+
+def test_help_documents_the_two_file_modes() -> None:
+    district = run("district", "--help")
+    assert district.returncode == 0
+    assert "all or nothing" in " ".join(district.stdout.split())
+    geocode = run("geocode", "--help")
+    assert "misses as" in " ".join(geocode.stdout.split())
 
 
 def test_non_utf8_names_file(tmp_path: Path) -> None:
