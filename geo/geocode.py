@@ -740,7 +740,13 @@ class GeocodeIndex:
         """Return the best loose hit outside the region, where the region filter applied."""
         if country is not None or not self.rules.region_only:
             return None
-        unfiltered = self.with_rules(dataclasses.replace(self.rules, region_only=False))
+        # The same tables under the rules without the filter; the last fuzzy scan is valid too.
+        unfiltered = dataclasses.replace(
+            self,
+            rules=dataclasses.replace(self.rules, region_only=False),
+            _cache={},
+            _last_scan=self._last_scan,
+        )
         hits, _ = unfiltered._stage_hits(name, None, districts_only=False)
         outside = [h for h in hits if not self.targets[h.target].in_region]
         ranked = unfiltered._rank(outside, kind, tkey)
