@@ -702,9 +702,11 @@ def test_unknown_names_are_not_forced_onto_a_place(name: str) -> None:
     assert info.value.candidates
 
 
-# Accepted before the loose stages were tightened (benchmarks/eval_geocode.py found them):
-# Xyzzyqq was Jizzax (UZ), Gousain Kostanay, Keizer Kizil, Ashton Astana, Denia Denmark...
-NONSENSE = ["Xyzzyqq", "Ghaisein", "Ghongsy", "Goukshoung", "Gousain", "Chekbung", "Blorptang"]
+# Each was accepted before the loose stages were tightened (benchmarks/eval_geocode.py found
+# them): Xyzzyqq was Jizzax (UZ), Gousain Kostanay, Keizer Kizil, Ashton Astana, Denia Denmark...
+# Geneva, the example that started the work, was already refused and must stay so.
+NONSENSE = ["Xyzzyqq", "Ghaisein", "Ghongsy", "Goukshoung", "Gousain", "Chekbung", "Golshe",
+            "Kheinki", "Ghenshail"]
 FAR_AWAY = ["Geneva", "Keizer", "Huyton", "Telde", "Gumel", "Savage", "Parker", "Ganaur",
             "Banga", "Gosen", "Lanka", "Campeche", "Ashton", "Terrassa", "Denia", "Kannur"]
 ENGLISH = ["case", "change", "easy", "camera", "agency", "chance", "charge", "begin"]
