@@ -172,7 +172,10 @@ def init_state(bounds: tuple[int, int]) -> None:
 try:
     atlas, atlas_key = current_atlas()
 except (ValueError, LookupError, OSError) as exc:  # bad data or settings: say what, stop
-    st.error(f"The atlas data could not be loaded: {exc}")
+    # Untrusted text (CSV values, paths) goes into st.code, never into Markdown (st.error
+    # would render "![x](http://...)" in it as an image request).
+    st.error("The atlas data could not be loaded:")
+    st.code(str(exc), language=None)
     st.info("`python -m layers validate` lists every problem with file, row and field.")
     st.stop()
 bounds = year_bounds(atlas.layers)
@@ -184,7 +187,8 @@ st.caption(
     "witnesses' home places. Every point traces to a verbatim quote from a published source."
 )
 if "url_error" in st.session_state:
-    st.warning(f"The link's filters were not used: {st.session_state['url_error']}")
+    st.warning("The link's filters were not used:")
+    st.code(st.session_state["url_error"], language=None)  # the raw URL value: not Markdown
 
 with st.sidebar:
     st.header("Filters")
@@ -245,7 +249,8 @@ for choice in district_choice:
     try:
         url_filters = filters_from_params({"district": [choice]}, bounds=bounds)
     except BadParameterError as exc:
-        st.sidebar.error(str(exc).replace("URL parameter district=", "District "))
+        st.sidebar.error("This district is not known:")
+        st.sidebar.code(str(exc).replace("URL parameter district=", "District "), language=None)
         continue
     district_ids += [d for d in url_filters.districts if d not in district_ids]
 

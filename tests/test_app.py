@@ -112,7 +112,8 @@ def test_url_sets_the_filters(small_env: None, small_atlas: Any) -> None:
 def test_bad_url_parameter_is_named(small_env: None) -> None:
     at = _app({"years": "2020-2017"})
     assert not at.exception
-    assert any("'2020-2017'" in w.value for w in at.warning)
+    assert any("not used" in w.value for w in at.warning)
+    assert any("'2020-2017'" in c.value for c in at.code)
 
 
 def test_district_from_the_url(small_env: None, small_atlas: Any) -> None:
@@ -193,7 +194,8 @@ def test_bad_setting_is_reported_not_crashed(
     monkeypatch.setenv("ATLAS_PUBLIC", "maybe")
     at = _app()
     assert not at.exception
-    assert any("'maybe'" in e.value for e in at.error)
+    assert at.error
+    assert any("'maybe'" in c.value for c in at.code)
 
 
 def test_missing_data_directory_is_reported(
@@ -202,4 +204,48 @@ def test_missing_data_directory_is_reported(
     monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "nowhere"))
     at = _app()
     assert not at.exception
-    assert any("nowhere" in e.value for e in at.error)
+    assert any("could not be loaded" in e.value for e in at.error)
+    assert any("nowhere" in c.value for c in at.code)
+
+
+#: A URL value that, rendered as Markdown, fetches a tracking pixel and shows a foreign link.
+INJECTION = "![x](http://198.51.100.7/pixel.png) [official list](http://198.51.100.7/list)"
+
+
+def _markdown_bodies(at: AppTest) -> list[str]:
+    """Every text Streamlit renders as Markdown: markdown, captions, alerts, sidebar too."""
+    kinds = (at.markdown, at.caption, at.warning, at.error, at.info, at.success)
+    bodies = [str(element.value) for kind in kinds for element in kind]
+    sidebar = at.sidebar
+    bodies += [str(e.value) for e in (*sidebar.error, *sidebar.warning, *sidebar.markdown)]
+    return bodies
+
+
+def _assert_shown_only_as_code(at: AppTest, value: str) -> None:
+    assert not at.exception, at.exception
+    for body in _markdown_bodies(at):
+        assert "198.51.100.7" not in body, body
+    codes = [str(c.value) for c in (*at.code, *at.sidebar.code)]
+    assert any(value in code for code in codes), codes
+
+
+def test_markdown_in_the_url_is_shown_as_text(small_env: None) -> None:
+    at = _app({"district": INJECTION})
+    _assert_shown_only_as_code(at, INJECTION)
+    assert any("not used" in w.value for w in at.warning)
+
+
+def test_markdown_in_a_typed_district_is_shown_as_text(small_env: None) -> None:
+    at = _app()
+    at.multiselect(key="districts").set_value([INJECTION]).run()
+    _assert_shown_only_as_code(at, INJECTION)
+    assert any("not known" in e.value for e in at.sidebar.error)
+
+
+def test_markdown_in_a_data_error_is_shown_as_text(
+    small_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / INJECTION.replace("/", "|")
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(missing))
+    at = _app()
+    _assert_shown_only_as_code(at, str(missing))
