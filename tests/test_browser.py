@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import pytest
 
@@ -243,3 +243,20 @@ def test_real_data_offline(open_app: Callable[..., Session]) -> None:
     session.page.screenshot(path="/tmp/atlas-real.png", full_page=True)
     _open_a_popup(session)
     _assert_clean(session)
+
+
+#: A shared link whose district value is Markdown: a tracking pixel and a foreign link.
+MARKDOWN_LINK = "![x](http://198.51.100.7/pixel.png) [official list](http://198.51.100.7/list)"
+
+
+def test_markdown_in_the_url_is_literal_text(open_app: Callable[..., Session]) -> None:
+    session = open_app(query=f"?district={quote(MARKDOWN_LINK)}")
+    page = session.page
+    page.get_by_text("The link's filters were not used").first.wait_for()
+    shown = page.locator("pre code", has_text="198.51.100.7").first
+    shown.wait_for()
+    assert MARKDOWN_LINK in shown.inner_text()
+    assert page.locator("img[src*='198.51.100.7']").count() == 0
+    assert page.locator("a[href*='198.51.100.7']").count() == 0
+    assert session.map.locator("img[src*='198.51.100.7'], a[href*='198.51.100.7']").count() == 0
+    _assert_clean(session)  # above all: no request to 198.51.100.7 (or anywhere but 127.0.0.1)
