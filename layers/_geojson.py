@@ -138,7 +138,10 @@ def redact(layer: str, row: Mapping[str, Any]) -> tuple[dict[str, Any], Any] | N
             values.get("_detained_at_sensitivity") or [],
             strict=True,
         )
-        values["detained_at"] = [site for site, level in pairs if level != "private"]
+        kept_pairs = [(site, level) for site, level in pairs if level != "private"]
+        # Trim both lists together, so redacting an already public row changes nothing.
+        values["detained_at"] = [site for site, _ in kept_pairs]
+        values["_detained_at_sensitivity"] = [level for _, level in kept_pairs]
     if values["sensitivity"] == "restricted":
         for key in _RESTRICTED_DROP:
             if key in values:

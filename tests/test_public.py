@@ -453,3 +453,23 @@ def test_page_check_catches_the_curator_view(
     assert any(f.startswith("point ") for f in found)
     table_only = leaks(at.dataframe[-1].value.to_csv(), withheld)
     assert "Withheld Woman Testname" in table_only
+
+
+def test_redacting_twice_changes_nothing_for_a_witness_with_a_private_detention() -> None:
+    """The app redacts once, and its public download redacts again: the second pass is a no-op.
+
+    (Found with the synthetic 1k package: the detention list was trimmed but its parallel list
+    of sensitivities was not, and the second pass raised.)
+    """
+    from layers._geojson import redact
+
+    row = {
+        "sensitivity": "public", "geometry": None, "sources": [],
+        "detained_at": ["S001", "S002"], "_detained_at_sensitivity": ["public", "private"],
+    }
+    once = redact("witnesses", row)
+    assert once is not None
+    twice = redact("witnesses", once[0])
+    assert twice is not None
+    assert once[0]["detained_at"] == twice[0]["detained_at"] == ["S001"]
+    assert twice[0]["_detained_at_sensitivity"] == ["public"]
