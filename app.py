@@ -44,6 +44,7 @@ from layers.view import (
     data_paths,
     feature_by_id,
     filters_from_params,
+    is_large_view,
     layer_counts,
     load_atlas,
     params_from_filters,
@@ -355,10 +356,16 @@ else:
     st.caption("Nothing shown is dated.")
 
 st.subheader("What is shown")
-st.dataframe(shown_table(shown), hide_index=True)
+total_shown = sum(counts.values())
+large = is_large_view(total_shown)
+if not large or st.toggle(f"Show the table ({total_shown:,} rows)", key="show_table"):
+    st.dataframe(shown_table(shown), hide_index=True)
 st.download_button(
     "Download what is shown (GeoJSON; the atlas only, never your upload)",
-    data=shown_geojson(atlas_key, filter_key),
+    # A large view's file is made only when asked for (same bytes, same code path).
+    data=(lambda: shown_geojson(atlas_key, filter_key)) if large else shown_geojson(
+        atlas_key, filter_key
+    ),
     file_name="xinjiang-atlas.geojson",
     mime="application/geo+json",
     key="download",

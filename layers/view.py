@@ -37,12 +37,14 @@ if TYPE_CHECKING:
     from layers.filters import Filters
 
 __all__ = [
+    "LARGE_VIEW",
     "SETTINGS",
     "BadParameterError",
     "Setting",
     "clicked_ids",
     "feature_by_id",
     "filters_from_params",
+    "is_large_view",
     "layer_counts",
     "params_from_filters",
     "per_year",
@@ -349,6 +351,16 @@ def _quotes(sources: object) -> str:
     if not isinstance(sources, (list, tuple)):
         return ""
     return " | ".join(plain(s.get("quote")) for s in sources if plain(s.get("quote")))
+
+
+#: From this many shown features on, the app builds the table and the GeoJSON file only when
+#: asked (at 100k records they cost more than the map); the same threshold as the compact map.
+LARGE_VIEW = 5_000
+
+
+def is_large_view(shown_features: int) -> bool:
+    """Return whether a view is large enough to defer its table and download (LARGE_VIEW)."""
+    return shown_features >= LARGE_VIEW
 
 
 def shown_table(layers: Layers) -> pd.DataFrame:

@@ -188,3 +188,12 @@ def test_public_view_withholds_what_the_exporter_withholds() -> None:
     table = shown_table(public)
     witness_row = table[table["id"] == "p-1-origin"].iloc[0]
     assert (witness_row["name"], witness_row["quotes"]) == ("", "")
+
+
+def test_a_large_view_defers_its_table_and_download_from_where_the_map_turns_compact() -> None:
+    from layers.render import COMPACT_FROM
+    from layers.view import LARGE_VIEW, is_large_view
+
+    assert LARGE_VIEW == COMPACT_FROM
+    assert not is_large_view(LARGE_VIEW - 1)
+    assert is_large_view(LARGE_VIEW)
