@@ -292,6 +292,12 @@ if upload is not None:
         st.warning("Your upload is not drawn on the map.")
         st.code(str(exc), language=None)
 
+if payload.get("undrawn"):
+    st.caption(
+        f"{payload['undrawn']} of these are known only to a country (\"in China\"), so the map "
+        "does not draw them; they are in the table and the download, with precision: country."
+    )
+
 map_column, details_column = st.columns([5, 2])
 with map_column:
     folium_map = map_from_payload(

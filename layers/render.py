@@ -33,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 
 from layers._compact import compact_features
+from layers._drawable import drawable
 from layers._offline import (
     DEFAULT_ASSET_BASE,
     AtlasLayers,
@@ -272,11 +273,14 @@ def map_payload(
     -------
     dict
         ``s`` string table, ``layers``, ``o`` approximate areas, ``d`` basemap, ``labels``,
-        ``attribution``, ``bounds``, ``mode`` (``"full"`` or ``"compact"``) and either ``r``
-        records, ``p`` points and ``l`` lines (full) or ``f`` feature columns (compact).
+        ``attribution``, ``bounds``, ``undrawn`` (features known only to a country, which the
+        map leaves out: :mod:`layers._drawable`), ``mode`` (``"full"`` or ``"compact"``) and
+        either ``r`` records, ``p`` points and ``l`` lines (full) or ``f`` feature columns
+        (compact).
     """
     table = _StringTable()
     basemap, district_index = _basemap(districts_gdf, table)
+    layers, undrawn = drawable(layers)
     frames: list[tuple[int, gpd.GeoDataFrame]] = []
     layer_rows: list[list[Any]] = []
     for name in _LAYER_ORDER:
@@ -317,6 +321,7 @@ def map_payload(
         labels=[] if districts_gdf is None else _labels(districts_gdf, table),
         attribution=table(attribution),
         bounds=bounds,
+        undrawn=undrawn,
         s=table.strings,
     )
     return payload
