@@ -283,9 +283,12 @@ def compact_features(
         seconds += second
         refs += _strings(frame["id"])
         if layer == "report":
-            pairs = zip(_column(frame, "qualifier"), _column(frame, "count"), strict=True)
-            for position, (qualifier, count) in enumerate(pairs):
-                fact = report_fact(qualifier, count)
+            rows = zip(
+                _column(frame, "qualifier"), _column(frame, "count"),
+                _column(frame, "count_max"), _column(frame, "measure"), strict=True,
+            )
+            for position, (qualifier, count, count_max, measure) in enumerate(rows):
+                fact = report_fact(qualifier, count, count_max=count_max, measure=measure)
                 if fact:
                     facts += [offset + position, table(fact)]
         quotes += _quote_counts(frame["sources"].tolist())

@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from layers._measures import count_phrase
+
 __all__ = [
     "APPROXIMATE_PRECISIONS",
     "LAYER_LABELS",
@@ -162,11 +164,17 @@ def _facts(layer: str, row: Mapping[str, Any]) -> list[str]:
             if not count:
                 continue
             who = plain(report.get("reporter")) or plain(report.get("reported_by"))
-            line = f"{plain(report.get('qualifier'))} {count} inmates".strip()
+            line = report_fact(
+                report.get("qualifier"), report.get("count"),
+                count_max=report.get("count_max"), measure=report.get("measure"),
+            )
             detail = _join(report.get("date"), f"reported by {who}" if who else "")
             facts.append(f"{line} ({detail})" if detail else line)
     elif layer == "report":
-        fact = report_fact(_get(row, "qualifier"), _get(row, "count"))
+        fact = report_fact(
+            _get(row, "qualifier"), _get(row, "count"),
+            count_max=_get(row, "count_max"), measure=_get(row, "measure"),
+        )
         if fact:
             facts.append(fact)
         who = plain(_get(row, "reporter")) or plain(_get(row, "reported_by"))
@@ -206,12 +214,34 @@ def _facts(layer: str, row: Mapping[str, Any]) -> list[str]:
     return facts
 
 
-def report_fact(qualifier: object, count: object) -> str:
-    """Return a report's number line (``"about 5,700 inmates"``; '' without a count), plain."""
-    number = _number(count)
-    if not number:
+def _whole(value: object) -> int | None:
+    """Return a count cell as an int, or None when it is empty or not a whole number."""
+    text = plain(value)
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) else None
+
+
+def report_fact(
+    qualifier: object, count: object, *, count_max: object = None, measure: object = None
+) -> str:
+    """Return a report's number in words, plain text; '' without a count.
+
+    Delegates to :func:`layers._measures.count_phrase`: ``"about 5,700 inmates"``,
+    ``"15–20 people per room"``, ``"target: 1,000,000–1,500,000 held (not a count)"``
+    (the qualifier ``exact`` is not written: the source's figure is given as it stands).
+    """
+    number = _whole(count)
+    if number is None:
         return ""
-    return f"{plain(qualifier)} {number} inmates".strip()
+    return count_phrase(
+        number,
+        qualifier=plain(qualifier) or None,
+        count_max=_whole(count_max),
+        measure=plain(measure) or None,
+    )
 
 
 def group_text(

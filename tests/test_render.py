@@ -370,3 +370,23 @@ def test_compact_ids_with_line_breaks_and_odd_characters() -> None:
     payload = map_payload(layers.replace(sites=sites), compact=True)
     decoded = [f["id"] for f in _decode_compact(payload) if f["layer"] == "site"]
     assert decoded == [html.escape(i.strip(), quote=True) for i in ids]
+
+
+@pytest.mark.parametrize(
+    ("qualifier", "count", "count_max", "measure", "expected"),
+    [
+        ("exact", 5700, None, None, "5,700 inmates"),
+        ("about", 5700.0, None, "inmates", "about 5,700 inmates"),
+        ("exact", 15, 20, "per_room", "15\u201320 people per room"),
+        ("over", "130", None, "critically_ill", "more than 130 inmates in critical condition"),
+        ("exact", 1_000_000, 1_500_000, "target",
+         "target: 1,000,000\u20131,500,000 held (not a count)"),
+        ("about", None, None, None, ""),
+    ],
+)
+def test_a_report_says_what_it_counts(
+    qualifier: str, count: object, count_max: object, measure: object, expected: str
+) -> None:
+    from layers._popup import report_fact
+
+    assert report_fact(qualifier, count, count_max=count_max, measure=measure) == expected
