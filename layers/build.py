@@ -27,6 +27,7 @@ from layers._measures import INMATES, MEASURE_LABELS, measure_of
 from layers._placepoints import AREA_PRECISIONS, district_names, resolve_places
 from layers._years import span_years, year_bounds
 from layers.facilities import ATTRIBUTION, FacilityLoad, site_candidates
+from layers.facilities import SOURCE_ID as FACILITY_SOURCE_ID
 from layers.records import split_list
 
 if TYPE_CHECKING:
@@ -223,7 +224,7 @@ def _facilities_frame(
                 "country": "CN",
                 "year_start": None,
                 "year_end": None,
-                "sources": [],
+                "sources": [{"source": FACILITY_SOURCE_ID, "quote": None}],
                 "sensitivity": "public",
                 "facility_id": facility_id,
                 "facility_type": text(getattr(row, "facility_type", None)),

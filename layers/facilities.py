@@ -31,8 +31,10 @@ from layers.records import DEFAULT_DATA_DIR, Records
 
 __all__ = [
     "ATTRIBUTION",
+    "CITATION",
     "DEFAULT_FACILITIES_PATH",
     "FACILITY_COLUMNS",
+    "SOURCE_ID",
     "XINJIANG_BBOX",
     "FacilityFormatError",
     "FacilityLoad",
@@ -45,6 +47,16 @@ logger = logging.getLogger(__name__)
 
 #: Attribution to show wherever the facility data is displayed or exported (CC BY 4.0).
 ATTRIBUTION = "BuzzFeed News (Rajagopalan, Killing, Buschek), CC BY 4.0"
+
+#: The source id every facility feature cites (its ``sources`` entry has no quote: the row
+#: itself, with its cross-references and links, is the evidence).
+SOURCE_ID = "buzzfeed-2021"
+
+#: The citation shown for :data:`SOURCE_ID`.
+CITATION = (
+    "BuzzFeed News (Megha Rajagopalan, Alison Killing, Christo Buschek), \"Built to Last\" "
+    "(2020), facility locations of 2021-07-20, CC BY 4.0"
+)
 #: The 2021 release as shipped in the repository.
 DEFAULT_FACILITIES_PATH = (
     DEFAULT_DATA_DIR / "external" / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"

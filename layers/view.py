@@ -470,6 +470,8 @@ def load_atlas(
     import geo
     from layers.build import build_layers
     from layers.cache import cached_layers, package_files
+    from layers.facilities import CITATION as FACILITY_CITATION
+    from layers.facilities import SOURCE_ID as FACILITY_SOURCE_ID
     from layers.facilities import load_facilities
     from layers.records import DEFAULT_DATA_DIR, load_records
 
@@ -481,7 +483,7 @@ def load_atlas(
         layers = build_layers(records, load_facilities(path))
         if public:
             layers = public_view(layers)
-        titles = {}
+        titles = {FACILITY_SOURCE_ID: FACILITY_CITATION}
         for row in records.sources.itertuples(index=False):
             citation = plain(row.citation) or plain(row.id)
             titles[str(row.id)] = citation

@@ -349,3 +349,12 @@ def test_reports_without_the_measure_columns_count_inmates() -> None:
     assert list(layers.reports["measure"]) == ["inmates", "inmates"]
     assert layers.reports["count_max"].isna().all()
     assert list(layers.sites["max_population"].dropna()) == [5700, 14000]
+
+
+def test_every_facility_cites_its_source() -> None:
+    from layers.facilities import SOURCE_ID
+
+    facilities = small_layers().facilities
+    assert len(facilities)
+    for sources in facilities["sources"]:
+        assert sources == [{"source": SOURCE_ID, "quote": None}]
