@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from layers.records import DEFAULT_DATA_DIR
@@ -28,21 +26,6 @@ def small_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
                  "ATLAS_MAX_UPLOAD_FEATURES"):
         monkeypatch.delenv(name, raising=False)
     yield
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """Every download button's bytes by file name (as the page would serve them)."""
-    stored: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def spy(self: Any, data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
-        if filename and isinstance(data, bytes):
-            stored[filename] = data
-        return original(self, data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
-    return stored
 
 
 def _app() -> AppTest:

@@ -30,7 +30,6 @@ from typing import Any
 import pandas as pd
 import pytest
 from google.protobuf.json_format import MessageToJson
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe
 
@@ -372,20 +371,6 @@ def app_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ("ATLAS_FACILITIES", "ATLAS_BASEMAP", "ATLAS_PUBLIC"):
         monkeypatch.delenv(name, raising=False)
     yield
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    stored: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def spy(self: Any, data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
-        if filename and isinstance(data, bytes):
-            stored[filename] = data
-        return original(self, data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
-    return stored
 
 
 def _app(query: dict[str, str] | None = None) -> AppTest:
