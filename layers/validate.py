@@ -15,7 +15,8 @@ Checks, in order, each reported as ``file:line:field: message`` (the header is l
    lon/lat give both and a precision;
 5. every place geocodes (``geo.geocode`` with ``geocode_query`` or ``name`` and the country as
    hint) in its own country, at a stage better than ``fuzzy`` (a fuzzy match is a guess to be
-   confirmed in ``geocode_query``); places with lon/lat are checked by ``geo.validate_lonlat``;
+   confirmed in ``geocode_query``); places with lon/lat are checked by ``geo.validate_lonlat``
+   and must lie in their row's country (a likely lon/lat swap is named);
 6. no person appears twice under another spelling: names and aliases are normalised
    (script, case, punctuation, romanisation pairs, patronymic suffixes) and compared with
    rapidfuzz; a pair is accepted only when each lists the other in ``distinct_from``; ids named
