@@ -28,6 +28,14 @@ larger places (administrative level plus log10 of the population inside), so nam
 sides of the border (Altay, Ili, Khorgos, Aksu) go to the larger unit unless ``country`` says
 otherwise. ``country`` is a filter: only places of that country are considered.
 
+A bare name (no suffix word) that a prefecture-level unit (or a Kazakhstan region) shares with
+its seat gives the seat, the unit being the runner-up: "Kashgar" is the town (in Kashgar City),
+not Kashgar Prefecture's label point 200 km away in Kargilik County; "Aktobe" the city, not
+Aktobe Region; "Kumul" the town of Hami. The seat must be named like the unit (same consonant
+skeleton of the canonical names) and be its county-level city or its most populous GeoNames
+settlement (or lie in that city). "Kashgar Prefecture", "喀什地区" or "Aktobe oblysy" still give
+the unit, and so does :func:`find_district` ("Kashgar" as a district filter is the prefecture).
+
 A loose match is refused rather than returned when the name is exactly a place of another
 country than the ``country`` hint ("Zharkent" with ``CN``); when a Chinese or Uyghur suffix
 (县, xian, nahiyisi, shehiri) puts the place in China and the match is not there; and, without
@@ -344,6 +352,8 @@ class GeocodeIndex:
     loose_keys: set[str] = field(default_factory=set, repr=False)
     plains: dict[str, set[str]] = field(default_factory=dict, repr=False)
     fuzzy_keys: list[str] = field(default_factory=list, repr=False)
+    #: District id -> ref of the most populous GeoNames settlement inside it (its likely seat).
+    largest: dict[str, str] = field(default_factory=dict, repr=False)
     rules: LooseRules = field(default_factory=LooseRules, repr=False)
     _refs: dict[str, int] = field(default_factory=dict, repr=False)
     _cache: dict[tuple[str, str | None, bool], _Answer] = field(default_factory=dict, repr=False)
@@ -413,6 +423,7 @@ class GeocodeIndex:
 
         # Population inside each district, for the size prior.
         pop_inside: dict[str, float] = {}
+        largest: dict[str, tuple[float, str]] = {}
         containing: list[object] = [None] * len(entries)
         if locate is not None and entries:
             lons = np.array([e.lon for e in entries], dtype=float)
@@ -424,6 +435,9 @@ class GeocodeIndex:
                     parent = getattr(index.districts.get(str(did)), "parent", None)
                     for unit in {str(did), str(parent)} & index.districts.keys():
                         pop_inside[unit] = pop_inside.get(unit, 0.0) + entry.population
+                        if entry.population > largest.get(unit, (0.0, ""))[0]:
+                            largest[unit] = (entry.population, f"geonames:{entry.geonameid}")
+        index.largest = {unit: ref for unit, (_, ref) in largest.items()}
 
         for d in districts:
             importance = _LEVEL_BONUS.get(d.level, 1.0) + math.log10(1 + pop_inside.get(d.id, 0))
@@ -817,6 +831,81 @@ class GeocodeIndex:
         pb = getattr(self.districts.get(db), "parent", None)
         return pa == db or pb == da
 
+    def _prefer_seat(self, name: str, ranked: list[_Hit], country: str | None) -> list[_Hit]:
+        """Put the same-named seat of a prefecture (or Kazakhstan region) before the unit.
+
+        A bare name ("Kashgar", "Aktobe", "Kumul": no suffix word) that a prefecture-level unit
+        and its seat share means the town more often than the unit, whose label point can lie
+        hundreds of km from it (Kashgar Prefecture's lies in Kargilik County). The seat is a
+        hit of the same score inside the unit whose canonical name has the unit's consonant
+        skeleton (Karagandy, Karaganda Region; not Taraz, once Zhambyl, for Jambyl Region):
+        a settlement that is the unit's most populous GeoNames place or lies in such a
+        county-level city, or else the county-level city itself. The unit stays the runner-up;
+        a suffix ("Kashgar Prefecture", "喀什地区", "Aktobe oblysy") keeps the unit, and so
+        does :func:`find_district`.
+        """
+        if not ranked or translit_key(name)[1] is not None:
+            return ranked
+        top = ranked[0]
+        unit = self.targets[top.target]
+        if not unit.is_district or unit.kind not in ("prefecture", "region"):
+            return ranked
+        unit_id = unit.district_id
+        own = skeleton(translit_key(unit.name)[0])
+        pool = [h for h in ranked if h.score == top.score]
+        if top.stage in ("exact", "alias"):
+            # GeoNames hits of the key were dropped for the curated one; a seat may be among them.
+            listed = {h.target for h in pool}
+            pool += [
+                _Hit(t, 100.0, curated, "alias" if curated else "exact")
+                for t, curated in self.exact.get(exact_key(name), {}).items()
+                if t not in listed and self._allowed(t, country, False)
+            ]
+
+        def same_named(hit: _Hit) -> bool:
+            # Folded to the consonant skeleton: Karagandy is the seat of Karaganda Region.
+            return skeleton(translit_key(self.targets[hit.target].name)[0]) == own
+
+        def seat_city(hit: _Hit) -> bool:
+            t = self.targets[hit.target]
+            district = self.districts.get(t.district_id or "") if t.is_district else None
+            return (
+                district is not None
+                and district.level == "county"
+                and district.parent == unit_id
+                and t.kind == "city"
+            )
+
+        cities = {
+            self.targets[h.target].district_id for h in pool if seat_city(h) and same_named(h)
+        }
+
+        def seat_settlement(hit: _Hit) -> bool:
+            t = self.targets[hit.target]
+            if t.is_district or t.precision != "settlement" or t.district_id is None:
+                return False
+            if t.district_id in cities:
+                return True
+            inside = t.district_id == unit_id or (
+                getattr(self.districts.get(t.district_id), "parent", None) == unit_id
+            )
+            return inside and self.largest.get(str(unit_id)) == t.ref
+
+        seats = [h for h in pool if same_named(h) and (seat_settlement(h) or seat_city(h))]
+        if not seats:
+            return ranked
+        # The finest first (a settlement before the county-level city), then curated, larger.
+        seat = min(
+            seats,
+            key=lambda h: (
+                self.targets[h.target].is_district,
+                not h.curated,
+                -self.targets[h.target].importance,
+                self.targets[h.target].ref,
+            ),
+        )
+        return [seat, *(h for h in ranked if h.target != seat.target)]
+
     def _closest(
         self, name: str, country: str | None, districts_only: bool
     ) -> tuple[tuple[str, float], ...]:
@@ -931,6 +1020,8 @@ class GeocodeIndex:
                 for h in (ranked[0], rival)
             )
             return _Answer(error=(msg, closest))
+        if not districts_only:
+            ranked = self._prefer_seat(name, ranked, country)
         top, rest = ranked[0], ranked[1:5]
         t = self.targets[top.target]
         district = None if t.district_id is None else self.districts.get(t.district_id)
@@ -1089,6 +1180,8 @@ def find_district(name: str) -> District:
     Returns
     -------
     District
+        For a name a prefecture shares with its seat ("Kashgar", "Altay", "Aksu") the
+        prefecture, the larger unit; :func:`geocode` gives the seat for such a name.
 
     Raises
     ------

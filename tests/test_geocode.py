@@ -301,6 +301,84 @@ def test_suffix_kind_picks_the_unit(index: GeocodeIndex) -> None:
     assert index.lookup("Alpha Diqu").ref == "district:CN-9"
 
 
+SEAT_DISTRICTS = (
+    (FakeDistrict("CN-8", "Omega Prefecture", "prefecture", "CN", "CN", ("Omega",), 90.5, 40.5),
+     None),
+    (FakeDistrict("CN-81", "Omega City", "county", "CN-8", "CN", ("Omega", "欧米茄市"),
+                  90.2, 40.2), (90.0, 40.0, 90.4, 40.4)),
+    (FakeDistrict("CN-82", "Omega County", "county", "CN-8", "CN", ("Omega",), 90.7, 40.7),
+     (90.4, 40.4, 91.0, 41.0)),
+    (FakeDistrict("CN-7", "Psi Prefecture", "prefecture", "CN", "CN", ("Psi", "Psifold"),
+                  92.5, 40.5), None),
+    (FakeDistrict("CN-71", "Psi County", "county", "CN-7", "CN", (), 92.5, 40.5),
+     (92.0, 40.0, 93.0, 41.0)),
+    (FakeDistrict("KZ-2", "Sigma Region", "region", "KZ", "KZ", ("Sigma",), 70.5, 45.5),
+     (70.0, 45.0, 71.0, 46.0)),
+    (FakeDistrict("KZ-3", "Tau Region", "region", "KZ", "KZ", ("Tau",), 72.5, 45.5),
+     (72.0, 45.0, 73.0, 46.0)),
+)
+SEAT_ENTRIES = (
+    entry(11, "Sigma", 70.9, 45.9, "KZ", 90000),  # the region's largest town: its seat
+    entry(12, "Psi", 92.8, 40.8, "CN", 80000, ("Psifold",)),  # Psi Prefecture's largest town
+    entry(13, "Psiton", 92.2, 40.2, "CN", 100, ("Psi",)),  # a hamlet with the name as variant
+    entry(14, "Tau", 72.2, 45.2, "KZ", 300),  # a village named like the region, not its seat
+    entry(15, "Upsilon", 72.8, 45.8, "KZ", 80000, ("Tau",)),  # the seat, once called Tau
+)
+
+
+def seat_locate(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
+    out: list[str | None] = []
+    for lon, lat in zip(lons, lats, strict=True):
+        hit = None
+        for district, box in SEAT_DISTRICTS:
+            if box and box[0] <= lon < box[2] and box[1] <= lat < box[3]:
+                hit = district.id
+        out.append(hit)
+    return out
+
+
+@pytest.fixture(scope="module")
+def seat_index() -> GeocodeIndex:
+    return GeocodeIndex.build(SEAT_ENTRIES, (), [d for d, _ in SEAT_DISTRICTS], seat_locate)
+
+
+@pytest.mark.parametrize(
+    ("name", "ref"),
+    [
+        ("Omega", "district:CN-81"),  # the county-level city, not the plain county
+        ("Sigma", "geonames:11"),  # a region's same-named largest town
+        ("Psi", "geonames:12"),  # a prefecture's same-named largest town
+        ("Psifold", "geonames:12"),  # a variant both share
+    ],
+)
+def test_bare_name_of_a_unit_and_its_seat_gives_the_seat(
+    seat_index: GeocodeIndex, name: str, ref: str
+) -> None:
+    place = seat_index.lookup(name)
+    assert place.ref == ref
+    unit = {"Omega": "CN-8", "Sigma": "KZ-2", "Psi": "CN-7", "Psifold": "CN-7"}[name]
+    assert place.candidates[0].ref == f"district:{unit}"  # the unit is the runner-up
+
+
+@pytest.mark.parametrize(
+    ("name", "ref"),
+    [
+        ("Omega Prefecture", "district:CN-8"),  # a suffix names the unit
+        ("Sigma Region", "district:KZ-2"),
+        ("Sigma oblysy", "district:KZ-2"),
+        ("Tau", "district:KZ-3"),  # the village is not the largest, the largest not same-named
+    ],
+)
+def test_suffix_or_no_seat_keeps_the_unit(seat_index: GeocodeIndex, name: str, ref: str) -> None:
+    assert seat_index.lookup(name).ref == ref
+
+
+def test_find_district_keeps_the_unit_of_a_bare_name(seat_index: GeocodeIndex) -> None:
+    # As a district (the app's district filter) "Omega" means the prefecture.
+    place = seat_index.lookup("Omega", districts_only=True)
+    assert place.ref == "district:CN-8"
+
+
 def test_size_prior_and_country_hint_on_a_border_name(index: GeocodeIndex) -> None:
     both = index.lookup("Gammatown")
     assert both.ref == "geonames:2"  # 50,000 people beat 1,000
@@ -494,7 +572,10 @@ SOURCE_SPELLINGS = [
     ("Kuldja", None, "CN-654002"),
     ("Ili-Kazakh district", None, "CN-654000"),
     ("Ili-Kazakh Autonomous District", None, "CN-654000"),
-    ("Tarbagatai", None, "CN-654200"),
+    # "Altai and Tarbagatai regions": the prefecture; the bare name is also the town's (the seat
+    # of Tacheng Prefecture), so data/places.csv asks for "Tacheng Prefecture"
+    ("Tarbagatai", None, "CN-654201"),
+    ("Tacheng Prefecture", None, "CN-654200"),
     ("Altai", "CN", "CN-654300"),
     ("Khorgos", "CN", "CN-654004"),
     ("Chunja", None, "KZ-19"),  # "Chunja village in Almaty region": Shonzhy, Uygur district
@@ -535,6 +616,64 @@ def test_areas_keep_their_precision(name: str, precision: str, country: str) -> 
     place = geocode(name)
     assert (place.precision, place.country) == (precision, country)
     assert place.district is None  # not the county its label point happens to fall in
+
+
+@pytest.mark.parametrize(
+    ("name", "district_id", "unit"),
+    [
+        ("Kashgar", "CN-653101", "CN-653100"),  # not the prefecture's label point in Kargilik
+        ("Kashgr", "CN-653101", None),
+        ("喀什", "CN-653101", "CN-653100"),
+        ("Tacheng", "CN-654201", "CN-654200"),
+        ("Changji", "CN-652301", "CN-652300"),
+        ("Altay", "CN-654301", "CN-654300"),
+        ("Aksu", "CN-652901", "CN-652900"),
+        ("Aktobe", "KZ-15", "KZ-15"),
+        ("Komul", "CN-650502", None),
+        ("Kumul", "CN-650502", "CN-650500"),
+        ("Qumul", "CN-650502", "CN-650500"),
+    ],
+)
+def test_bare_name_of_a_prefecture_and_its_seat_gives_the_town(
+    name: str, district_id: str, unit: str | None
+) -> None:
+    from geo import geocode
+
+    place = geocode(name)
+    assert place.precision in ("settlement", "county"), place
+    assert place.district is not None and place.district.id == district_id, place
+    if unit is not None:
+        assert f"district:{unit}" in {c.ref for c in place.candidates}
+
+
+@pytest.mark.parametrize(
+    ("name", "district_id"),
+    [
+        ("Kashgar Prefecture", "CN-653100"),
+        ("喀什地区", "CN-653100"),
+        ("Aktobe Region", "KZ-15"),
+        ("Aktobe oblysy", "KZ-15"),
+        ("Kumul Diqu", "CN-650500"),
+        ("Zhambyl", "KZ-31"),  # Taraz, once Dzhambul, is not named like Jambyl Region
+    ],
+)
+def test_suffixed_prefecture_names_keep_the_unit(name: str, district_id: str) -> None:
+    from geo import geocode
+
+    place = geocode(name)
+    assert place.precision in ("prefecture", "region"), place
+    assert place.district is not None and place.district.id == district_id, place
+
+
+@pytest.mark.parametrize(
+    ("name", "district_id"),
+    [("Kashgar", "CN-653100"), ("Altay", "CN-654300"), ("Ili", "CN-654000"),
+     ("Tacheng", "CN-654200"), ("Aktobe", "KZ-15")],
+)
+def test_find_district_keeps_the_prefecture_of_a_bare_name(name: str, district_id: str) -> None:
+    from geo import find_district
+
+    assert find_district(name).id == district_id
 
 
 @pytest.mark.parametrize(
@@ -619,10 +758,11 @@ def test_district_reachable_by_chinese_pinyin_and_uyghur_names(district_id: str)
         found = find_district(alias_text)
         assert found.id in allowed, (alias_text, script, found.id, allowed)
         if allowed == {district_id}:
+            # The district, or for a prefecture's bare name its same-named seat inside it
+            # ("乌鲁木齐" is the city of Urumqi, in Saybag District of Urumqi City).
             place = geocode(alias_text)
-            assert place.district is not None and place.district.id == district_id, (
-                alias_text, place
-            )
+            assert place.district is not None, (alias_text, place)
+            assert district_id in (place.district.id, place.district.parent), (alias_text, place)
 
 
 HELD_OUT = [
@@ -663,9 +803,9 @@ def test_held_out_spellings(name: str, district_id: str) -> None:
     ("name", "country", "expected_country", "district_id"),
     [
         ("Ili", None, "CN", "CN-654000"),
-        ("Altay", None, "CN", "CN-654300"),
+        ("Altay", None, "CN", "CN-654301"),  # Altay City, the seat of Altay Prefecture
         ("Altay", "KZ", "KZ", None),
-        ("Aksu", None, "CN", "CN-652900"),
+        ("Aksu", None, "CN", "CN-652901"),  # the town of Aksu, in Aksu City
         ("Aksu", "KZ", "KZ", None),
         ("Khorgos", "KZ", "KZ", "KZ-33"),
         ("Khorgos", "CN", "CN", "CN-654004"),
@@ -778,9 +918,9 @@ UNSEEN = [
     ("Ghoulja", "CN-654002"),
     ("Kouldja", "CN-654002"),
     ("Bourultoghay", "CN-654323"),
-    ("Kashgher", "CN-653100"),
-    ("Qoumoul", "CN-650500"),
-    ("Ourumchi", "CN-650100"),
+    ("Kashgher", "CN-653101"),  # the town, in Kashgar City (the prefecture is runner-up)
+    ("Qoumoul", "CN-650502"),  # the town of Hami, in Yizhou District
+    ("Ourumchi", "CN-650103"),  # the city of Urumqi, whose point lies in Saybag District
     ("Karghilik", "CN-653126"),
     ("Tashkorgan", "CN-653131"),
     ("Karasahr", "CN-652826"),
