@@ -17,6 +17,7 @@ import csv
 import gzip
 import io
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -177,6 +178,16 @@ def _open_text(path: Path) -> io.TextIOBase:
     return path.open(encoding="utf-8-sig", newline="")
 
 
+def _lonlat(path: Path, line: int, row: Mapping[str, str]) -> tuple[float, float]:
+    """Return a row's ``lon, lat``; a bad value raises :class:`DataFileError` naming it."""
+    try:
+        return validate_lonlat(row["lon"], row["lat"])
+    except CoordinateError as exc:
+        field = "lon" if "longitude" in str(exc) else "lat"
+        msg = f"{path}: line {line}, field {field!r}: {exc}"
+        raise DataFileError(msg, path=path, line=line, field=field, value=row[field]) from None
+
+
 def _require(path: Path, line: int, field: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         msg = f"{path}: line {line}, field {field!r}: {value!r} is not one of {', '.join(allowed)}"
@@ -234,14 +245,7 @@ def read_gazetteer(path: Path) -> tuple[GazetteerEntry, ...]:
                 msg = f"{path}: line {line}, field 'geonameid': {gid!r} appears twice"
                 raise DataFileError(msg, path=path, line=line, field="geonameid", value=gid)
             seen.add(gid)
-            try:
-                lon, lat = validate_lonlat(row["lon"], row["lat"])
-            except CoordinateError as exc:
-                field = "lon" if "longitude" in str(exc) else "lat"
-                msg = f"{path}: line {line}, field {field!r}: {exc}"
-                raise DataFileError(
-                    msg, path=path, line=line, field=field, value=row[field]
-                ) from None
+            lon, lat = _lonlat(path, line, row)
             _require(path, line, "feature_code", row["feature_code"], FEATURE_CODES)
             if not row["name"].strip():
                 msg = f"{path}: line {line}, field 'name': {row['name']!r} is empty"
@@ -310,14 +314,7 @@ def read_aliases(path: Path) -> tuple[Alias, ...]:
                 _number(path, line, "target", row["target"], int)
             lon = lat = None
             if row["lon"] or row["lat"] or kind == "point":
-                try:
-                    lon, lat = validate_lonlat(row["lon"], row["lat"])
-                except CoordinateError as exc:
-                    field = "lon" if "longitude" in str(exc) else "lat"
-                    msg = f"{path}: line {line}, field {field!r}: {exc}"
-                    raise DataFileError(
-                        msg, path=path, line=line, field=field, value=row[field]
-                    ) from None
+                lon, lat = _lonlat(path, line, row)
             if kind == "point" and not row["precision"]:
                 msg = f"{path}: line {line}, field 'precision': a point alias needs one, got ''"
                 raise DataFileError(msg, path=path, line=line, field="precision", value="")
