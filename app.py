@@ -21,8 +21,10 @@ from layers.render import (
     BOUNDARY_ATTRIBUTION,
     FACILITY_ATTRIBUTION,
     LAYER_LABELS,
+    base_map,
+    base_payload,
+    data_group,
     details_html,
-    map_from_payload,
     map_payload,
 )
 from layers.upload import (
@@ -33,9 +35,9 @@ from layers.upload import (
     UploadLimits,
     available_mappings,
     check_upload,
-    overlay_payload,
     upload_details_html,
     upload_limits,
+    upload_payload,
 )
 from layers.view import (
     Atlas,
@@ -97,14 +99,21 @@ def shown_layers(
     return filter_layers(atlas_for(*key).layers, filters)
 
 
+@st.cache_resource(show_spinner=False)
+def shown_base(key: AtlasKey) -> dict[str, Any]:
+    """Return the part of the map no filter changes (basemap, labels), read-only."""
+    return base_payload(atlas_for(*key).districts)
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def shown_payload(key: AtlasKey, filter_key: tuple[Any, ...]) -> dict[str, Any]:
-    """Return the map's payload for these filters (read-only, shared by reruns)."""
+    """Return the map's selection for these filters (read-only, shared by reruns)."""
     atlas = atlas_for(*key)
     return map_payload(
         shown_layers(key, *filter_key),
         districts_gdf=atlas.districts,
         source_titles=atlas.source_titles,
+        basemap=False,
     )
 
 
@@ -285,12 +294,12 @@ st.markdown(
 )
 
 payload = shown_payload(atlas_key, filter_key)
+# The map itself (basemap, labels, legend) is the same for every filter, so st_folium keeps
+# it; each rerun sends only the selection (and the upload), which replace the drawn ones.
+# A change of districts refits the map; a change of years keeps the reader's view.
+groups = [data_group(payload, slot="atlas", fit="|".join(filters.districts))]
 if upload is not None:
-    try:
-        payload = overlay_payload(payload, upload)
-    except UploadError as exc:
-        st.warning("Your upload is not drawn on the map.")
-        st.code(str(exc), language=None)
+    groups.append(data_group(upload_payload(upload), slot="upload"))
 
 if payload.get("undrawn"):
     st.caption(
@@ -300,12 +309,13 @@ if payload.get("undrawn"):
 
 map_column, details_column = st.columns([5, 2])
 with map_column:
-    folium_map = map_from_payload(
-        payload,
+    folium_map = base_map(
+        shown_base(atlas_key),
         basemap="osm" if setting("ATLAS_BASEMAP") == "osm" else "offline",
     )
     clicked = st_folium(
         folium_map,
+        feature_group_to_add=groups,
         key="map",
         height=680,
         use_container_width=True,

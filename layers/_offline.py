@@ -20,6 +20,8 @@ from jinja2 import Template
 
 __all__ = [
     "DEFAULT_ASSET_BASE",
+    "AtlasBase",
+    "AtlasData",
     "AtlasLayers",
     "NotOfflineError",
     "assert_offline",
@@ -96,28 +98,16 @@ def js_literal(value: Any) -> str:
     return text.replace("{{", "{\\u007b")
 
 
-class AtlasLayers(JSCSSMixin, MacroElement):
-    """Every data layer of the atlas, drawn by ``static/atlas/atlas.js`` from one payload.
+class _AtlasScript(JSCSSMixin, MacroElement):
+    """A macro whose script holds a payload: rendered once, never re-read as a template.
 
-    Parameters
-    ----------
-    payload : dict
-        The compact, pre-escaped payload of :func:`layers.render.map_payload`.
-    asset_base : str
-        URL prefix of the vendored ``static/`` folder.
+    Subclasses set ``_template`` (a ``script`` macro using ``this.data``) and call
+    :meth:`_setup`. The vendored scripts are linked by every subclass (``st_folium``
+    deduplicates the links; a page needs them once).
     """
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = atlasRender({{ this._parent.get_name() }}, {{ this.data }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, payload: dict[str, Any], *, asset_base: str = DEFAULT_ASSET_BASE) -> None:
-        super().__init__()
-        self._name = "AtlasLayers"
+    def _setup(self, name: str, payload: Any, asset_base: str) -> None:
+        self._name = name
         self.data = js_literal(payload)
         base = asset_base.rstrip("/")
         self.default_js = [
@@ -150,6 +140,102 @@ class AtlasLayers(JSCSSMixin, MacroElement):
         script = self._template.module.__dict__["script"]
         figure.script.add_child(_Verbatim(str(script(self, kwargs))), name=self.get_name())
         return ""
+
+
+class AtlasLayers(_AtlasScript):
+    """Every data layer of the atlas and its basemap, drawn by ``atlasRender`` from one payload.
+
+    For a page drawn once (:func:`layers.render.map_from_payload`).
+
+    Parameters
+    ----------
+    payload : dict
+        The compact, pre-escaped payload of :func:`layers.render.map_payload`.
+    asset_base : str
+        URL prefix of the vendored ``static/`` folder.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = atlasRender({{ this._parent.get_name() }}, {{ this.data }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict[str, Any], *, asset_base: str = DEFAULT_ASSET_BASE) -> None:
+        super().__init__()
+        self._setup("AtlasLayers", payload, asset_base)
+
+
+class AtlasBase(_AtlasScript):
+    """The basemap, its labels, the legend and the boundary credit (``atlasBase``).
+
+    The part of the app's map that no filter changes: drawn once per page.
+
+    Parameters
+    ----------
+    payload : dict
+        :func:`layers.render.base_payload`.
+    asset_base : str
+        URL prefix of the vendored ``static/`` folder.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = atlasBase({{ this._parent.get_name() }}, {{ this.data }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict[str, Any], *, asset_base: str = DEFAULT_ASSET_BASE) -> None:
+        super().__init__()
+        self._setup("AtlasBase", payload, asset_base)
+
+
+class AtlasData(_AtlasScript):
+    """One selection of features drawn into its layer group (``atlasData``), in a slot.
+
+    Add it to a :class:`folium.FeatureGroup` on a map that has an :class:`AtlasBase`. A new
+    selection in the same slot replaces the previous one (``st_folium``'s
+    ``feature_group_to_add``: the map stays, only the group is sent and swapped).
+
+    Parameters
+    ----------
+    payload : dict
+        A :func:`layers.render.map_payload` made with ``basemap=False``.
+    slot : str
+        Lower-case letters: "atlas" (the atlas) or "upload" (the session's upload).
+    fit : str, optional
+        Fit the map to the payload's bounds when this differs from the last selection's.
+    asset_base : str
+        URL prefix of the vendored ``static/`` folder.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = atlasData({{ this._parent._parent.get_name() }},
+            {{ this._parent.get_name() }}, {{ this.data }}, {{ this.options }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        payload: dict[str, Any],
+        *,
+        slot: str = "atlas",
+        fit: str | None = None,
+        asset_base: str = DEFAULT_ASSET_BASE,
+    ) -> None:
+        super().__init__()
+        if not slot.isascii() or not slot.isalpha() or not slot.islower():
+            msg = f"slot must be lower-case letters, not {slot!r}"
+            raise ValueError(msg)
+        self._setup(f"AtlasData{slot.title()}", payload, asset_base)
+        self.options = js_literal({"slot": slot, "fit": fit})
 
 
 class _Verbatim(Element):

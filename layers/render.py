@@ -9,6 +9,14 @@ a legend, and popups built in the browser from the escaped strings. A place know
 county (or prefecture, region) is a dashed ring at the district's label point plus the
 district's dashed outline, never an exact pin.
 
+Two ways to draw it. :func:`render_map` / :func:`map_from_payload` make one page from one
+payload (``atlasRender``: standalone HTML, tests). The app splits the map in two: a
+:func:`base_map` from :func:`base_payload` (basemap, labels, legend: the same for every
+filter) and one :func:`data_group` per selection (``map_payload(..., basemap=False)``), given
+to ``st_folium(..., feature_group_to_add=...)``. Because the base map's script does not change,
+``st_folium`` keeps its component and Leaflet map across reruns and only swaps the groups: a
+filter change sends and draws the selection, not the page (``tests/test_app.py``).
+
 Data never passes through Jinja a second time (see :class:`layers._offline.AtlasLayers`):
 folium/branca re-render every macro's output as a template, which would run ``{{ ... }}`` in
 the data on the server.
@@ -25,17 +33,22 @@ a 3.8 MB page in ~0.6 s, against ~23 MB and ~3.6 s for the full payload; see the
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from layers._compact import compact_features
 from layers._drawable import drawable
 from layers._offline import (
     DEFAULT_ASSET_BASE,
+    AtlasBase,
+    AtlasData,
     AtlasLayers,
     NotOfflineError,
     assert_offline,
@@ -50,6 +63,7 @@ from layers._popup import (
     PopupParts,
     details_html,
     esc,
+    plain,
     popup_text,
 )
 
@@ -66,6 +80,9 @@ __all__ = [
     "NotOfflineError",
     "assert_offline",
     "asset_links",
+    "base_map",
+    "base_payload",
+    "data_group",
     "details_html",
     "js_literal",
     "map_from_payload",
@@ -111,8 +128,14 @@ class _StringTable:
     """Interned escaped strings: each distinct string is escaped and stored once.
 
     ``table(raw)`` escapes ``raw`` (first time only) and returns the index of the escaped
-    string in :attr:`strings`; ``table.escaped(text)`` stores text that is already escaped.
+    string in :attr:`strings`; ``table.escaped(text)`` stores text that is already escaped;
+    ``table.many(column)`` does what ``table`` does for a whole column at once.
     """
+
+    #: What ``html.escape(text, quote=True)`` replaces, in its order ("&" first).
+    _ENTITIES: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"),
+    )
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {"": 0}
@@ -132,6 +155,42 @@ class _StringTable:
         if found is None:
             found = self._raw[raw] = self.escaped(esc(raw))
         return found
+
+    def many(self, values: Iterable[object] | pd.Series | pa.Array) -> np.ndarray:
+        """Return the index of each value's escaped text: ``[table(v) for v in values]``, faster.
+
+        Each distinct value is stripped and escaped once, in Arrow, to exactly the text
+        :func:`esc` gives (Python's ``str.strip``, then ``html.escape`` with quotes; missing
+        values are ''); only the distinct texts are looked up one by one.
+
+        Parameters
+        ----------
+        values : iterable, pandas.Series or pyarrow.Array
+            Strings or missing values (anything else is turned into text as :func:`esc` does).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``int64`` indices into :attr:`strings`, one per value.
+        """
+        if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+            if not isinstance(values, pd.Series):
+                values = list(values)
+            try:
+                values = pa.array(values, type=pa.string(), from_pandas=True)
+            except (pa.ArrowTypeError, pa.ArrowInvalid):  # not all text: as esc() reads it
+                values = pa.array([plain(v) for v in values], type=pa.string())
+        encoded = pc.dictionary_encode(pc.fill_null(values, ""))
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        text = pc.utf8_trim_whitespace(encoded.dictionary)  # the same characters as str.strip
+        for character, entity in self._ENTITIES:  # "&" first, as html.escape does
+            text = pc.replace_substring(text, character, entity)
+        found = np.fromiter(
+            (self.escaped(t) for t in text.to_pylist()), dtype=np.int64, count=len(text)
+        )
+        result: np.ndarray = found[encoded.indices.to_numpy(zero_copy_only=False)]
+        return result
 
 
 def _record(table: _StringTable, layer_index: int, parts: Parts) -> list[Any]:
@@ -198,37 +257,90 @@ def _encode_rings(geometry: Any) -> list[list[list[int]]]:
     return out
 
 
-def _basemap(
-    districts_gdf: gpd.GeoDataFrame | None, table: _StringTable
-) -> tuple[dict[str, Any] | None, dict[str, int]]:
-    """Return the district features (rings step-encoded, see :func:`_encode_rings`) and id -> index.
+def _basemap_rows(districts_gdf: gpd.GeoDataFrame | None) -> tuple[gpd.GeoDataFrame, list[int]]:
+    """Return the districts in WGS84 and the rows the basemap draws, in drawing order.
+
+    Regions, then counties, then prefectures (outlines on top); rows without a polygon are
+    left out. The basemap's feature ``k`` is row ``rows[k]``: :func:`map_payload` numbers
+    the outlines of approximate places the same way, with or without the basemap.
+    """
+    if districts_gdf is None or len(districts_gdf) == 0:
+        return gpd.GeoDataFrame(), []
+    order = {"region": 0, "county": 1, "prefecture": 2}
+    frame = districts_gdf.to_crs("EPSG:4326") if districts_gdf.crs else districts_gdf
+    ranks = np.array([order.get(v, 1) for v in frame["level"].astype(str)])
+    geometries = frame.geometry.to_numpy()
+    rows = [
+        int(i)
+        for i in np.argsort(ranks, kind="stable")
+        if geometries[i] is not None
+        and not geometries[i].is_empty
+        and geometries[i].geom_type in _POLYGONS
+    ]
+    return frame, rows
+
+
+def _district_index(districts_gdf: gpd.GeoDataFrame | None) -> dict[str, int]:
+    """Return district id -> basemap feature index (see :func:`_basemap_rows`)."""
+    frame, rows = _basemap_rows(districts_gdf)
+    return {str(frame["id"].iloc[i]): k for k, i in enumerate(rows)}
+
+
+def _basemap(districts_gdf: gpd.GeoDataFrame | None, table: _StringTable) -> dict[str, Any] | None:
+    """Return the district features (rings step-encoded, see :func:`_encode_rings`).
 
     Each feature is ``{"type": "Feature", "properties": {"n": name, "v": level}, "e": rings}``;
     the script turns ``e`` back into a GeoJSON geometry.
     """
-    if districts_gdf is None or len(districts_gdf) == 0:
-        return None, {}
-    order = {"region": 0, "county": 1, "prefecture": 2}
-    frame = districts_gdf.to_crs("EPSG:4326") if districts_gdf.crs else districts_gdf
-    levels = frame["level"].astype(str).to_numpy()
-    ranks = np.array([order.get(v, 1) for v in levels])
-    features: list[dict[str, Any]] = []
-    index: dict[str, int] = {}
+    frame, rows = _basemap_rows(districts_gdf)
+    if not rows:
+        return None
     geometries = frame.geometry.to_numpy()
-    for i in np.argsort(ranks, kind="stable"):
-        geometry = geometries[i]
-        if geometry is None or geometry.is_empty or geometry.geom_type not in _POLYGONS:
-            continue
-        district_id = str(frame["id"].iloc[i])
-        index[district_id] = len(features)
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {"n": table(str(frame["name"].iloc[i])), "v": str(levels[i])},
-                "e": _encode_rings(geometry),
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}, index
+    levels = frame["level"].astype(str).to_numpy()
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"n": table(str(frame["name"].iloc[i])), "v": str(levels[i])},
+            "e": _encode_rings(geometries[i]),
+        }
+        for i in rows
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _area_bounds(districts_gdf: gpd.GeoDataFrame | None) -> tuple[float, float, float, float]:
+    """Return the atlas area (west, south, east, north): the districts' extent, else a box."""
+    if districts_gdf is not None and len(districts_gdf):
+        west, south, east, north = (float(v) for v in districts_gdf.total_bounds)
+        return west, south, east, north
+    (south, west), (north, east) = _DEFAULT_BOUNDS
+    return west, south, east, north
+
+
+def base_payload(districts_gdf: gpd.GeoDataFrame | None = None) -> dict[str, Any]:
+    """Return the part of the map no filter changes, for ``atlasBase`` (every string escaped).
+
+    Parameters
+    ----------
+    districts_gdf : geopandas.GeoDataFrame, optional
+        District polygons (``id, name, level, geometry``, optional ``label_lon``/``label_lat``).
+
+    Returns
+    -------
+    dict
+        ``s`` string table, ``d`` basemap (or None), ``labels``, ``attribution`` (the
+        boundaries' credit) and ``bounds`` (the atlas area, ``[[south, west], [north, east]]``).
+    """
+    table = _StringTable()
+    basemap = _basemap(districts_gdf, table)
+    west, south, east, north = _area_bounds(districts_gdf)
+    return {
+        "d": basemap,
+        "labels": [] if districts_gdf is None else _labels(districts_gdf, table),
+        "attribution": table(BOUNDARY_ATTRIBUTION),
+        "bounds": [[south, west], [north, east]],
+        "s": table.strings,
+    }
 
 
 def _area_id(row: Mapping[str, Any]) -> str | None:
@@ -251,6 +363,7 @@ def map_payload(
     districts_gdf: gpd.GeoDataFrame | None = None,
     source_titles: Mapping[str, str] | None = None,
     compact: bool | None = None,
+    basemap: bool = True,
 ) -> dict[str, Any]:
     """Return the compact payload ``static/atlas/atlas.js`` draws (every string escaped).
 
@@ -268,18 +381,24 @@ def map_payload(
         show name, kind, place, precision, dates, a report's number and the number of
         quotes, and the details panel shows the quotes). False: full popups. Default: compact
         from :data:`COMPACT_FROM` features on.
+    basemap : bool
+        True (default): one payload for a page drawn once (``atlasRender``), with the
+        basemap ``d``, ``labels`` and one ``attribution`` for all. False: only the
+        selection (``atlasData``), for a map that has drawn :func:`base_payload`;
+        ``attribution`` is then the facilities' credit alone (0 without facilities).
 
     Returns
     -------
     dict
-        ``s`` string table, ``layers``, ``o`` approximate areas, ``d`` basemap, ``labels``,
+        ``s`` string table, ``layers``, ``o`` approximate areas (basemap feature indices),
         ``attribution``, ``bounds``, ``undrawn`` (features known only to a country, which the
-        map leaves out: :mod:`layers._drawable`), ``mode`` (``"full"`` or ``"compact"``) and
+        map leaves out: :mod:`layers._drawable`), ``mode`` (``"full"`` or ``"compact"``),
         either ``r`` records, ``p`` points and ``l`` lines (full) or ``f`` feature columns
-        (compact).
+        (compact), and with ``basemap`` ``d`` and ``labels``.
     """
     table = _StringTable()
-    basemap, district_index = _basemap(districts_gdf, table)
+    base = _basemap(districts_gdf, table) if basemap else None
+    district_index = _district_index(districts_gdf)
     layers, undrawn = drawable(layers)
     frames: list[tuple[int, gpd.GeoDataFrame]] = []
     layer_rows: list[list[Any]] = []
@@ -312,14 +431,17 @@ def map_payload(
         xs = [float(p[1]) for p in points] + [float(v) for ln in lines for v in (ln[1], ln[3])]
         bounds = _bounds_of(np.array(xs), np.array(ys), districts_gdf)
     has_facilities = any(row[0] == "facility" for row in layer_rows)
-    attribution = BOUNDARY_ATTRIBUTION
-    if has_facilities:
-        attribution += f"; facilities: {FACILITY_ATTRIBUTION}"
+    credit = f"Facilities: {FACILITY_ATTRIBUTION}" if has_facilities else ""
+    if basemap:
+        credit = BOUNDARY_ATTRIBUTION
+        if has_facilities:
+            credit += f"; facilities: {FACILITY_ATTRIBUTION}"
+        payload.update(
+            d=base, labels=[] if districts_gdf is None else _labels(districts_gdf, table)
+        )
     payload.update(
         o=[list(pair) for pair in sorted(outlines)],
-        d=basemap,
-        labels=[] if districts_gdf is None else _labels(districts_gdf, table),
-        attribution=table(attribution),
+        attribution=table(credit) if credit else 0,
         bounds=bounds,
         undrawn=undrawn,
         s=table.strings,
@@ -380,10 +502,7 @@ def _bounds_of(
     The atlas area is the districts' extent (Xinjiang and Kazakhstan), else a fixed box: a
     place far away (an event in another country) does not zoom the map out to the world.
     """
-    if districts_gdf is not None and len(districts_gdf):
-        west, south, east, north = (float(v) for v in districts_gdf.total_bounds)
-    else:
-        (south, west), (north, east) = _DEFAULT_BOUNDS
+    west, south, east, north = _area_bounds(districts_gdf)
     inside = (lats >= south) & (lats <= north) & (lons >= west) & (lons <= east)
     if not inside.any():
         return [[south, west], [north, east]]
@@ -459,6 +578,82 @@ def map_from_payload(
     NotOfflineError
         If an element would load a file from elsewhere.
     """
+    m = _atlas_map(payload, basemap=basemap, asset_base=asset_base)
+    AtlasLayers(dict(payload), asset_base=asset_base).add_to(m)
+    assert_offline(m, asset_base=asset_base)
+    logger.debug(
+        "rendered a %s payload of %d strings", payload.get("mode", "full"), len(payload["s"])
+    )
+    return m
+
+
+def base_map(
+    base: Mapping[str, Any],
+    *,
+    basemap: Literal["offline", "osm"] = "offline",
+    asset_base: str = DEFAULT_ASSET_BASE,
+) -> folium.Map:
+    """Return the map no filter changes: basemap, labels and legend (data: :func:`data_group`).
+
+    The app sends this once per page and swaps only the data groups on a filter change
+    (``st_folium(..., feature_group_to_add=...)``): build a new one per run (cheap; cache the
+    :func:`base_payload`), because ``st_folium`` adds the groups to the map it is given.
+
+    Parameters
+    ----------
+    base : mapping
+        As returned by :func:`base_payload`.
+    basemap, asset_base
+        See :func:`render_map`.
+
+    Raises
+    ------
+    ValueError
+        If ``basemap`` is unknown.
+    NotOfflineError
+        If an element would load a file from elsewhere.
+    """
+    m = _atlas_map(base, basemap=basemap, asset_base=asset_base)
+    AtlasBase(dict(base), asset_base=asset_base).add_to(m)
+    assert_offline(m, asset_base=asset_base)
+    return m
+
+
+def data_group(
+    payload: Mapping[str, Any],
+    *,
+    slot: str = "atlas",
+    fit: str | None = None,
+    asset_base: str = DEFAULT_ASSET_BASE,
+) -> folium.FeatureGroup:
+    """Return a feature group that draws one selection on a :func:`base_map`.
+
+    Parameters
+    ----------
+    payload : mapping
+        A :func:`map_payload` made with ``basemap=False`` (and the same districts as the
+        base), or an upload's overlay payload.
+    slot : str
+        "atlas" or "upload": a new group in a slot replaces the slot's previous drawing.
+    fit : str, optional
+        A key of the view (the districts chosen): when it differs from the previous
+        selection's, the map fits the new selection's bounds; otherwise the reader's zoom
+        and position stay. None: never fit.
+    asset_base : str
+        URL prefix of the vendored ``static/`` folder.
+
+    Raises
+    ------
+    ValueError
+        If ``slot`` is not lower-case letters.
+    """
+    group = folium.FeatureGroup(name=f"atlas-{slot}", control=False)
+    AtlasData(dict(payload), slot=slot, fit=fit, asset_base=asset_base).add_to(group)
+    return group
+
+
+def _atlas_map(payload: Mapping[str, Any], *, basemap: str, asset_base: str) -> folium.Map:
+    """Return the offline map fitted to ``payload["bounds"]``, with OSM tiles if asked for."""
     if basemap not in {"offline", "osm"}:
         msg = f"unknown basemap {basemap!r} (choose 'offline' or 'osm')"
         raise ValueError(msg)
@@ -477,10 +672,5 @@ def map_from_payload(
             "OpenStreetMap",
             name="OpenStreetMap tiles (online: requests go to openstreetmap.org)",
         ).add_to(m)
-    AtlasLayers(dict(payload), asset_base=asset_base).add_to(m)
     m.fit_bounds(payload["bounds"])
-    assert_offline(m, asset_base=asset_base)
-    logger.debug(
-        "rendered a %s payload of %d strings", payload.get("mode", "full"), len(payload["s"])
-    )
     return m

@@ -57,6 +57,7 @@ __all__ = [
     "safe_name",
     "upload_details_html",
     "upload_limits",
+    "upload_payload",
 ]
 
 logger = logging.getLogger(__name__)
@@ -429,6 +430,29 @@ def overlay_payload(payload: Mapping[str, Any], upload: Upload) -> dict[str, Any
             [round(point.y, _COORD_DECIMALS), round(point.x, _COORD_DECIMALS), record]
         )
     return {**payload, "s": strings, "layers": layers, "r": records, "p": points}
+
+
+def upload_payload(upload: Upload) -> dict[str, Any]:
+    """Return the upload alone as a full map payload, drawn in its own slot of the map.
+
+    The app draws it with :func:`layers.render.data_group` (slot "upload") over the atlas's
+    own selection, whatever that selection's size or mode: the upload is never mixed into it.
+
+    Parameters
+    ----------
+    upload : Upload
+        The checked upload.
+
+    Returns
+    -------
+    dict
+        A payload with one layer, :data:`OVERLAY_LABEL` (see :func:`overlay_payload`).
+    """
+    empty: dict[str, Any] = {
+        "mode": "full", "s": [""], "layers": [], "r": [], "p": [], "l": [], "o": [],
+        "attribution": 0, "undrawn": 0,
+    }
+    return overlay_payload(empty, upload)
 
 
 def upload_details_html(upload: Upload, ref: str) -> str:

@@ -85,6 +85,26 @@ def test_year_range_changes_the_count_and_the_url(small_env: None, small_atlas: 
     assert _param(at, "undated") == ["0"]
 
 
+def test_a_filter_change_keeps_the_map_and_sends_only_the_selection(
+    small_env: None, small_atlas: Any
+) -> None:
+    """The year slider must not rebuild the map: same component key and script, new data."""
+    at = _app()
+    before = _component(at)
+    _, last = year_bounds(small_atlas.layers)
+    at.slider(key="years").set_value((last, last)).run()
+    after = _component(at)
+    assert after["key"] == before["key"]  # st_folium keeps the component (and its iframe)
+    assert after["script"] == before["script"]
+    assert after["feature_group"] != before["feature_group"]
+    assert "atlasBase(" in after["script"] and "atlasData(" not in after["script"]
+    assert after["feature_group"].count("atlasData(") == 1
+    # Years keep the reader's view; districts refit it.
+    assert '"fit":""' in after["feature_group"]
+    at.multiselect(key="districts").set_value([next(iter(small_atlas.district_labels))]).run()
+    assert '"fit":""' not in _component(at)["feature_group"]
+
+
 def test_layers_and_search_change_the_count(small_env: None, small_atlas: Any) -> None:
     at = _app()
     at.multiselect(key="layers").set_value(["sites"]).run()
@@ -168,15 +188,16 @@ def test_map_component_loads_only_local_files(small_env: None) -> None:
     for link in links:
         assert link.startswith("/app/static/"), link
         assert (REPO / "static" / link.removeprefix("/app/static/")).is_file(), link
-    assert not re.search(r"https?://", args["script"] + args["header"] + args["html"])
+    page = args["script"] + args["header"] + args["html"] + args["feature_group"]
+    assert not re.search(r"https?://", page)
     assert args["returned_objects"] == ["last_object_clicked_popup"]
 
 
 def test_hostile_name_never_reaches_the_page_raw(small_env: None) -> None:
     at = _app({"q": "onerror"})
     args = _component(at)
-    assert "<img" not in args["script"]
-    assert "`" not in args["script"].split("atlasRender(", 1)[1]
+    assert "<img" not in args["script"] + args["feature_group"]
+    assert "`" not in args["feature_group"].split("atlasData(", 1)[1]
     for element in at.markdown:
         assert "<img" not in element.value
     assert "<img src=x onerror=alert(1)>" in at.dataframe[0].value["name"].tolist()[0]

@@ -28,14 +28,19 @@ pytestmark = pytest.mark.browser
 #: In the map frame: zoom until the first feature of the last layer (the upload) shows; tag it.
 _SHOW_UPLOAD = """
 (body) => new Promise((resolve) => {
-  const groups = window.atlasDrawn.groups;
-  const marker = groups[groups.length - 1].getLayers()[0];
-  window.atlasDrawn.clusters.zoomToShowLayer(marker, () => {
+  const upload = window.atlasDrawn.map._atlasSlots.upload;  // drawn in its own slot
+  const marker = upload.groups[0].getLayers()[0];
+  upload.clusters.zoomToShowLayer(marker, () => {
     marker.getElement().setAttribute("data-test-target", "1");
     resolve(true);
   });
 })
 """
+
+#: The frame's DOM plus the selection's script: st_folium evaluates the feature groups
+#: (the data) without putting them in the DOM, and keeps the last one in __GLOBAL_DATA__.
+_HTML_AND_SELECTION = """e => e.outerHTML + " " +
+  ((window.__GLOBAL_DATA__ && window.__GLOBAL_DATA__.last_feature_group) || "")"""
 
 _ONE_MAP = """() => document.querySelectorAll("iframe[title*='streamlit_folium']").length === 1"""
 
@@ -55,8 +60,8 @@ def _map_html(session: Session) -> str:
     for _ in range(120):
         page.wait_for_function(_ONE_MAP)  # a rerun can briefly show an old and a new frame
         session.map.locator(".atlas-marker, .marker-cluster").first.wait_for()
-        text = str(session.map.locator("html").first.evaluate("e => e.outerHTML"))
-        if "atlasRender(" in text:
+        text = str(session.map.locator("html").first.evaluate(_HTML_AND_SELECTION))
+        if "atlasBase(" in text and "atlasData(" in text:
             return text
         page.wait_for_timeout(500)
     raise AssertionError("no map frame with a drawn map")
@@ -75,7 +80,7 @@ def test_public_page_and_map_hold_nothing_withheld(
     dataset = data_set(name)
     session = open_app(data_dir=dataset.directory, query=query)
     text = _contents(session)
-    assert "atlasRender(" in text
+    assert "atlasBase(" in text and "atlasData(" in text
     assert leaks(text, dataset.withheld) == []
     _assert_clean(session)
 

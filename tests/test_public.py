@@ -411,7 +411,7 @@ def test_public_page_leaks_nothing(
     at = _app(query)
     assert not at.exception
     text = page_text(at, downloads)
-    assert "atlasRender(" in text and "xinjiang-atlas.geojson" in downloads
+    assert "atlasData(" in text and "xinjiang-atlas.geojson" in downloads
     assert leaks(text, data_set("small").withheld) == []
 
 

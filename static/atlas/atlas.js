@@ -24,6 +24,15 @@
  * are columns in f (see compactRender), drawn by a grid clustering of our own that only
  * creates markers for what is on screen, and popups carry no quotes (the app's details
  * panel shows them for the clicked record id).
+ *
+ * Two entry points share the drawing code:
+ *   atlasRender(map, payload)  one page, one payload with the basemap (standalone HTML);
+ *   atlasBase(map, base) once, then atlasData(map, target, data, options) per selection
+ *     (the app): the map and its basemap stay; each new selection replaces the previous
+ *     one of its slot ("atlas", "upload"), so a filter change redraws only the data.
+ *     Everything a slot draws goes into target (a Leaflet layer group on the map); when
+ *     target leaves the map, or the slot is drawn again, the slot's layer-control entries,
+ *     event handlers, colours and attribution go too.
  */
 (function () {
   "use strict";
@@ -56,8 +65,8 @@
     return div;
   }
 
-  function markerIcon(layerIndex, approx) {
-    var cls = "atlas-marker atlas-l" + layerIndex + (approx ? " atlas-approx" : "");
+  function markerIcon(prefix, layerIndex, approx) {
+    var cls = "atlas-marker " + prefix + layerIndex + (approx ? " atlas-approx" : "");
     var size = approx ? 18 : 12;
     return L.divIcon({ className: cls, iconSize: [size, size], html: "" });
   }
@@ -150,28 +159,18 @@
     legend.addTo(map);
   }
 
-  function addColours(data) {
+  function addColours(data, prefix) {
     var css = [];
     for (var i = 0; i < data.layers.length; i++) {
       var colour = data.layers[i][2];
       if (!/^#[0-9a-fA-F]{6}$/.test(colour)) { continue; }
-      css.push(".atlas-l" + i + "{background:" + colour + ";border-color:" + colour + "}");
-      css.push(".atlas-approx.atlas-l" + i + "{background:transparent;border-color:" + colour + "}");
+      css.push("." + prefix + i + "{background:" + colour + ";border-color:" + colour + "}");
+      css.push(".atlas-approx." + prefix + i + "{background:transparent;border-color:" + colour + "}");
     }
     var style = document.createElement("style");
     style.textContent = css.join("\n");
     document.head.appendChild(style);
-  }
-
-  function prepare(map, data) {
-    decodeBasemap(data);
-    addColours(data);
-    map.createPane("atlasLabels");
-    map.getPane("atlasLabels").style.zIndex = 450;
-    map.getPane("atlasLabels").style.pointerEvents = "none";
-    var base = addBasemap(map, data);
-    addLabels(map, data);
-    return base;
+    return style;
   }
 
   function outlinesOf(data, base) {
@@ -189,12 +188,23 @@
     return outlineGroups;
   }
 
-  function finish(map, data, overlays) {
-    L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
-    addLegend(map, data);
-    if (data.attribution && map.attributionControl) {
-      map.attributionControl.addAttribution(data.s[data.attribution]);
+  /* One layer control per map, shared by the slots: each adds its overlays, and takes them
+   * out again when it is replaced or removed. */
+  function layerControl(map) {
+    if (!map._atlasControl) {
+      map._atlasControl = L.control.layers(null, null, { collapsed: false, position: "topright" })
+        .addTo(map);
     }
+    return map._atlasControl;
+  }
+
+  function clusterGroup() {
+    return L.markerClusterGroup({
+      chunkedLoading: true,
+      showCoverageOnHover: false,
+      maxClusterRadius: 40,
+      spiderfyDistanceMultiplier: 1.6
+    });
   }
 
   /* ---- compact mode: columns in data.f, grid clustering of what is on screen ---- */
@@ -220,9 +230,9 @@
     return ids;
   }
 
-  function compactRender(map, data) {
+  function compactRender(map, target, data, prefix, slot) {
     var S = data.s, F = data.f, n = F.p.length, i, k;
-    var base = prepare(map, data);
+    var base = map._atlasBase || null;
     var nPoints = F.P.length / 2, lon = new Float64Array(nPoints), lat = new Float64Array(nPoints);
     var mx = new Float64Array(nPoints), my = new Float64Array(nPoints), x = 0;
     for (i = 0; i < nPoints; i++) {
@@ -262,9 +272,11 @@
 
     var active = data.layers.map(function () { return true; });
     var outlineGroups = outlinesOf(data, base).map(function (members) {
-      return L.layerGroup(members).addTo(map);
+      var group = L.layerGroup(members);
+      target.addLayer(group);
+      return group;
     });
-    var groups = [], overlays = {};
+    var groups = [], overlays = [];
     for (k = 0; k < data.layers.length; k++) {
       var g = L.featureGroup();
       g.bindPopup(function (layer) { return popupNodeCompact(layer.options.atlasFeature); },
@@ -272,19 +284,22 @@
           autoPanPaddingBottomRight: [20, 20] });
       g.bindTooltip(function (layer) { return title(layer.options.atlasFeature); },
         { direction: "top", offset: [0, -6] });
-      g.addTo(map);
+      target.addLayer(g);
       groups.push(g);
-      overlays['<span class="atlas-swatch atlas-l' + k + '"></span>' + S[data.layers[k][1]] +
-        " (" + F.k[k] + ")"] = g;
+      overlays.push([g, '<span class="atlas-swatch ' + prefix + k + '"></span>' +
+        S[data.layers[k][1]] + " (" + F.k[k] + ")"]);
     }
-    var lines = L.layerGroup().addTo(map), clusters = L.layerGroup().addTo(map);
+    var lines = L.layerGroup(), clusters = L.layerGroup();
+    target.addLayer(lines);
+    target.addLayer(clusters);
     var spreadKey = null, spreadZoom = null;
-    var drawn = { map: map, mode: "compact", groups: groups, clusters: clusters, basemap: base,
-      draws: 0, lastMs: 0, ids: ids, features: n };
+    var drawn = { map: map, mode: "compact", slot: slot, groups: groups, clusters: clusters,
+      basemap: base, draws: 0, lastMs: 0, ids: ids, features: n, overlays: overlays,
+      handlers: [] };
 
     function marker(j, latlng) {
       var approx = F.A[F.a[j]][1] !== 0;
-      var m = L.marker(latlng, { icon: markerIcon(layerOf[j], approx), atlasFeature: j,
+      var m = L.marker(latlng, { icon: markerIcon(prefix, layerOf[j], approx), atlasFeature: j,
         keyboard: true });
       groups[layerOf[j]].addLayer(m);
       var h = home[j];
@@ -367,32 +382,24 @@
       drawn.drawnAt = performance.now();
     }
 
-    map.on("overlayadd overlayremove", function (e) {
+    var onOverlay = function (e) {
       var l = groups.indexOf(e.layer);
       if (l < 0) { return; }
       active[l] = e.type === "overlayadd";
       if (active[l]) { outlineGroups[l].addTo(map); } else { map.removeLayer(outlineGroups[l]); }
       redraw();
-    });
-    map.on("moveend", redraw);
-    finish(map, data, overlays);
+    };
+    drawn.handlers.push(["overlayadd overlayremove", onOverlay], ["moveend", redraw]);
     if (map._loaded) { redraw(); }
     drawn.redraw = redraw;
-    window.atlasDrawn = drawn;
     return drawn;
   }
 
-  window.atlasRender = function (map, data) {
-    if (data.mode === "compact") { return compactRender(map, data); }
-    var base = prepare(map, data);
-    var clusters = L.markerClusterGroup({
-      chunkedLoading: true,
-      showCoverageOnHover: false,
-      maxClusterRadius: 40,
-      spiderfyDistanceMultiplier: 1.6
-    });
-    map.addLayer(clusters);
-    var groups = [], overlays = {}, i;
+  function fullRender(map, target, data, prefix, slot) {
+    var base = map._atlasBase || null;
+    var clusters = clusterGroup();
+    target.addLayer(clusters);
+    var groups = [], overlays = [], i;
     var popup = function (layer) { return popupNode(data, layer.options.atlasRecord); };
     var tooltip = function (layer) {
       return data.s[data.r[layer.options.atlasRecord][REC_TITLE]];
@@ -409,7 +416,7 @@
     for (i = 0; i < data.p.length; i++) {
       var pt = data.p[i], rec = data.r[pt[2]];
       pointsByGroup[rec[REC_LAYER]].push(L.marker([pt[0], pt[1]], {
-        icon: markerIcon(rec[REC_LAYER], rec[REC_APPROX]),
+        icon: markerIcon(prefix, rec[REC_LAYER], rec[REC_APPROX]),
         atlasRecord: pt[2],
         keyboard: true
       }));
@@ -424,14 +431,72 @@
     for (i = 0; i < groups.length; i++) {
       var members = outlineGroups[i].concat(pointsByGroup[i]);
       for (var j = 0; j < members.length; j++) { groups[i].addLayer(members[j]); }
-      groups[i].addTo(map);
-      var label = '<span class="atlas-swatch atlas-l' + i + '"></span>' + data.s[data.layers[i][1]] +
-        " (" + pointsByGroup[i].length + ")";
-      overlays[label] = groups[i];
+      target.addLayer(groups[i]);
+      overlays.push([groups[i], '<span class="atlas-swatch ' + prefix + i + '"></span>' +
+        data.s[data.layers[i][1]] + " (" + pointsByGroup[i].length + ")"]);
     }
-    finish(map, data, overlays);
-    var drawn = { map: map, mode: "full", clusters: clusters, groups: groups, basemap: base };
-    window.atlasDrawn = drawn;  // for the browser tests and the curious
+    return { map: map, mode: "full", slot: slot, clusters: clusters, groups: groups,
+      basemap: base, overlays: overlays, handlers: [] };
+  }
+
+  /* ---- entry points ---- */
+
+  window.atlasBase = function (map, base) {
+    decodeBasemap(base);
+    map.createPane("atlasLabels");
+    map.getPane("atlasLabels").style.zIndex = 450;
+    map.getPane("atlasLabels").style.pointerEvents = "none";
+    map._atlasBase = addBasemap(map, base) || null;
+    addLabels(map, base);
+    addLegend(map, base);
+    if (base.attribution && map.attributionControl) {
+      map.attributionControl.addAttribution(base.s[base.attribution]);
+    }
+    return map._atlasBase;
+  };
+
+  window.atlasData = function (map, target, data, options) {
+    var opts = options || {}, slot = /^[a-z]+$/.test(opts.slot || "") ? opts.slot : "atlas";
+    var slots = map._atlasSlots || (map._atlasSlots = {});
+    if (slots[slot]) { slots[slot].remove(); }
+    var prefix = slot === "atlas" ? "atlas-l" : "atlas-" + slot + "-l";
+    var style = addColours(data, prefix);
+    var drawn = (data.mode === "compact" ? compactRender : fullRender)(map, target, data,
+      prefix, slot);
+    var control = layerControl(map), credit = opts.credit === false ? 0 : data.attribution;
+    drawn.overlays.forEach(function (o) { control.addOverlay(o[0], o[1]); });
+    drawn.handlers.forEach(function (h) { map.on(h[0], h[1]); });
+    if (credit && map.attributionControl) {
+      map.attributionControl.addAttribution(data.s[credit]);
+    }
+    var removed = false;
+    drawn.remove = function () {
+      if (removed) { return; }
+      removed = true;
+      drawn.overlays.forEach(function (o) { control.removeLayer(o[0]); });
+      drawn.handlers.forEach(function (h) { map.off(h[0], h[1]); });
+      if (credit && map.attributionControl) {
+        map.attributionControl.removeAttribution(data.s[credit]);
+      }
+      if (style.parentNode) { style.parentNode.removeChild(style); }
+      if (target !== map && map.hasLayer(target)) { map.removeLayer(target); }
+      if (slots[slot] === drawn) { delete slots[slot]; }
+    };
+    if (target !== map) { target.on("remove", drawn.remove); }
+    // A new view (another district) fits the map to the selection; a new year range keeps
+    // the reader's zoom.
+    if (opts.fit !== undefined && opts.fit !== null && map._atlasFit !== opts.fit &&
+        data.bounds) {
+      map._atlasFit = opts.fit;
+      map.fitBounds(data.bounds);
+    }
+    slots[slot] = drawn;
+    if (slot === "atlas") { window.atlasDrawn = drawn; }  // for the browser tests and the curious
     return drawn;
+  };
+
+  window.atlasRender = function (map, data) {
+    window.atlasBase(map, data);
+    return window.atlasData(map, map, data, { slot: "atlas", credit: false });
   };
 }());

@@ -1,0 +1,156 @@
+"""layers.render, the app's map: one base map (atlasBase) and data groups swapped per selection.
+
+The app keeps one Leaflet map per page and replaces only the drawn selection on a filter
+change (``st_folium(..., feature_group_to_add=...)``). These tests check the two payloads fit
+together (same district numbering, no data in the base), that data groups stay escaped and
+never pass through Jinja twice, and, in Debian's chromium, that drawing a slot again or
+removing its group takes its markers, layer-control entries and attribution with it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import folium
+import pytest
+
+from layers.render import (
+    BOUNDARY_ATTRIBUTION,
+    FACILITY_ATTRIBUTION,
+    base_map,
+    base_payload,
+    data_group,
+    map_payload,
+)
+from layers.upload import OVERLAY_LABEL, check_upload, upload_payload
+from tests.fixtures.render_layers import HOSTILE, make_districts, make_layers
+from tests.test_upload import LIMITS, hostile_csv
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _page(m: folium.Map) -> str:
+    return str(m.get_root().render())
+
+
+def _literal(page: str, call: str) -> str:
+    match = re.search(call + r"\((.*)\);\s*$", page, flags=re.MULTILINE | re.DOTALL)
+    assert match, f"{call} is missing"
+    return match.group(1)
+
+
+def test_base_payload_holds_no_data_and_credits_the_boundaries() -> None:
+    base = base_payload(make_districts(HOSTILE))
+    assert set(base) == {"s", "d", "labels", "attribution", "bounds"}
+    assert base["s"][base["attribution"]] == html.escape(BOUNDARY_ATTRIBUTION, quote=True)
+    assert html.escape(HOSTILE, quote=True) in base["s"]  # a district's name, escaped
+    assert "site-1" not in json.dumps(base)
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_selection_numbers_outlines_like_the_base(compact: bool) -> None:
+    districts = make_districts(HOSTILE)
+    whole = map_payload(make_layers(), districts_gdf=districts, compact=compact)
+    selection = map_payload(make_layers(), districts_gdf=districts, compact=compact, basemap=False)
+    base = base_payload(districts)
+    assert "d" not in selection and "labels" not in selection
+    assert selection["o"] == whole["o"] and selection["o"]
+    assert base["d"] == whole["d"] or [f["e"] for f in base["d"]["features"]] == [
+        f["e"] for f in whole["d"]["features"]
+    ]
+    assert selection["bounds"] == whole["bounds"]
+    # The selection credits only the facilities; the base credits the boundaries.
+    assert selection["s"][selection["attribution"]] == html.escape(
+        f"Facilities: {FACILITY_ATTRIBUTION}", quote=True
+    )
+
+
+def test_selection_without_facilities_has_no_credit() -> None:
+    layers = make_layers()
+    layers = layers.replace(facilities=layers.facilities.iloc[0:0])
+    assert map_payload(layers, basemap=False)["attribution"] == 0
+
+
+def test_data_group_is_escaped_and_rendered_once() -> None:
+    layers = make_layers()
+    sites = layers.sites.copy()
+    sites.loc[sites.index[0], "name"] = "{{7*7}} {% if 1 %}jinja{% endif %}"
+    m = base_map(base_payload(make_districts(HOSTILE)))
+    payload = map_payload(
+        layers.replace(sites=sites), districts_gdf=make_districts(HOSTILE), basemap=False
+    )
+    data_group(payload, fit="CN-654326").add_to(m)
+    page = _page(m)
+    assert "<img" not in page.lower() and "{{" not in page and "{%" not in page
+    literal = _literal(page, "atlasData")
+    assert "`" not in literal and "${" not in literal
+    assert "{\\u007b7*7}}" in literal  # the template text is data, not run (it would be 49)
+    assert '{"slot":"atlas","fit":"CN-654326"}' in literal
+    assert page.count("atlasBase(") == 1 and page.count("atlasData(") == 1
+
+
+@pytest.mark.parametrize("slot", ["", "Atlas", "up-load", "x'y", "ат"])
+def test_data_group_refuses_a_slot_that_is_not_lowercase_letters(slot: str) -> None:
+    with pytest.raises(ValueError, match="slot must be lower-case letters"):
+        data_group(map_payload(make_layers(), basemap=False), slot=slot)
+
+
+_SLOTS = """() => {
+  const m = window.atlasDrawn.map, labels = [...document.querySelectorAll(
+    '.leaflet-control-layers-overlays label')].map(l => l.innerText.trim());
+  return { slots: Object.keys(m._atlasSlots).sort(), labels: labels,
+    attribution: document.querySelector('.leaflet-control-attribution').innerText,
+    styles: document.querySelectorAll('style').length };
+}"""
+
+
+@pytest.mark.browser
+def test_slots_replace_and_remove_cleanly_in_chromium(chromium: object, tmp_path: Path) -> None:
+    districts = make_districts(HOSTILE)
+    asset_base = (REPO / "static").as_uri()
+    m = base_map(base_payload(districts), asset_base=asset_base)
+    full = map_payload(make_layers(), districts_gdf=districts, basemap=False)
+    data_group(full, fit="", asset_base=asset_base).add_to(m)
+    path = tmp_path / "upload.csv"
+    path.write_bytes(hostile_csv())
+    upload = check_upload(path.name, path.read_bytes(), limits=LIMITS)
+    data_group(upload_payload(upload), slot="upload", asset_base=asset_base).add_to(m)
+    page_path = tmp_path / "map.html"
+    page_path.write_text(_page(m), encoding="utf-8")
+    context = chromium.new_context(viewport={"width": 1000, "height": 800})  # type: ignore[attr-defined]
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (errors.append(d.message), d.dismiss()))
+    page.goto(page_path.as_uri())
+    page.wait_for_function("window.atlasDrawn && window.atlasDrawn.map._atlasSlots.upload")
+    first = page.evaluate(_SLOTS)
+    assert first["slots"] == ["atlas", "upload"]
+    assert any(label.startswith(OVERLAY_LABEL) for label in first["labels"])
+    assert "BuzzFeed" in first["attribution"] and "cnmaps" in first["attribution"]
+    # The same slot drawn again (a new selection, without facilities): the old entries go.
+    fewer = make_layers()
+    fewer = fewer.replace(facilities=fewer.facilities.iloc[0:0])
+    again = json.dumps(map_payload(fewer, districts_gdf=districts, basemap=False))
+    page.evaluate(
+        """(data) => { const m = window.atlasDrawn.map, g = L.featureGroup();
+          window.atlasData(m, g, JSON.parse(data), {slot: "atlas", fit: ""}); m.addLayer(g);
+          window.testGroup = g; }""",
+        again,
+    )
+    second = page.evaluate(_SLOTS)
+    assert second["slots"] == ["atlas", "upload"]
+    assert len(second["labels"]) == len(first["labels"]) - 1  # no facility layer any more
+    assert "BuzzFeed" not in second["attribution"] and "cnmaps" in second["attribution"]
+    assert second["styles"] == first["styles"]  # one colour sheet per slot, replaced
+    # st_folium removes the old groups from the map: the slot goes with its group.
+    page.evaluate("() => window.atlasDrawn.map.removeLayer(window.testGroup)")
+    third = page.evaluate(_SLOTS)
+    assert third["slots"] == ["upload"]
+    assert all(label.startswith(OVERLAY_LABEL) for label in third["labels"])
+    assert page.locator("img[src='x']").count() == 0
+    assert errors == []
+    context.close()
