@@ -16,8 +16,10 @@ drives Debian's chromium (Playwright) with the project's flags. Measured, from t
 - ``count_s`` / ``slider_count_s``: the same, until the page shows the (new) feature count
   (the script's run reached it; the map comes after);
 - ``ws_bytes``: bytes the websocket carried from the server during one page load (what
-  Streamlit really sends; it does not compress its websocket unless
-  ``server.enableWebsocketCompression`` is set).
+  Streamlit really sends, before the deflate ``server.enableWebsocketCompression`` adds);
+  ``slider_ws_bytes``: the same for one slider move;
+- ``slider_kept_map``: true when every slider move kept the map frame and its Leaflet map
+  (the app sends only the new selection; see ``layers.render.data_group``).
 """
 
 from __future__ import annotations
@@ -133,15 +135,23 @@ def _load(
     return page, _wait_drawn(page, start, phases)
 
 
-def _slider(page: Any, phases: dict[str, float]) -> float:
+def _slider(page: Any, phases: dict[str, float], received: list[int]) -> tuple[float, bool, int]:
+    """Move the year slider one year; return seconds, map kept, websocket bytes.
+
+    Seconds until the new selection has drawn; whether the map frame and its Leaflet map
+    were kept (only the selection was swapped); bytes the websocket carried meanwhile.
+    """
     frame = _map_frame(page)
-    frame.evaluate("() => { window.atlasDrawn.__before = true; }")
+    frame.evaluate("() => { window.atlasDrawn.__before = true; window.benchKept = true; }")
     thumb = page.locator(".st-key-years input[type=range]").first
     thumb.focus()
     count = _count(page)
+    received.clear()
     start = time.perf_counter()
     thumb.press("ArrowRight")
-    return _wait_drawn(page, start, phases, count)
+    seconds = _wait_drawn(page, start, phases, count)
+    kept = bool(_map_frame(page).evaluate("() => window.benchKept === true"))
+    return seconds, kept, sum(received)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,8 +194,10 @@ def main(argv: list[str] | None = None) -> int:
             result["cold_count_s"] = round(phases.get("count_s", float("nan")), 2)
             page.close()
             runs: dict[str, list[float]] = {
-                "map_s": [], "count_s": [], "slider_s": [], "slider_count_s": [], "ws_bytes": []
+                "map_s": [], "count_s": [], "slider_s": [], "slider_count_s": [], "ws_bytes": [],
+                "slider_ws_bytes": [],
             }
+            kept: list[bool] = []
             for _ in range(args.repeat):
                 received = []
                 phases = {}
@@ -195,11 +207,15 @@ def main(argv: list[str] | None = None) -> int:
                 runs["ws_bytes"].append(sum(received))
                 page.wait_for_timeout(500)
                 phases = {}
-                runs["slider_s"].append(round(_slider(page, phases), 2))
+                seconds, kept_map, sent = _slider(page, phases, received)
+                runs["slider_s"].append(round(seconds, 2))
                 runs["slider_count_s"].append(round(phases.get("count_s", float("nan")), 2))
+                runs["slider_ws_bytes"].append(sent)
+                kept.append(kept_map)
                 page.close()
             for key, values in runs.items():
                 result[key] = statistics.median(values)
+            result["slider_kept_map"] = all(kept)
             result["runs"] = runs
             browser.close()
     finally:
