@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import json
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from shapely.geometry import Point
 
 from layers._layerset import Layers
 from layers.cache import (
+    CACHE_VERSION,
     CacheError,
     cache_key,
     cached_layers,
@@ -51,6 +55,79 @@ def test_layers_read_back_equal(tmp_path: Path, public: bool) -> None:
     # tuples inside nested cells come back as tuples (the exporter's per-entry years)
     years = [e["_years"] for cell in back.sites["sources"] for e in cell if e.get("_years")]
     assert years and all(type(y) is tuple for y in years)
+
+
+def _odd_layers() -> Layers:
+    """The small layers plus a column of every shape a cell can take, and an empty layer."""
+    layers = small_layers()
+    sites = layers.sites.copy()
+    n = len(sites)
+    cells: dict[str, list[object]] = {
+        "_t_missing": [None] * n,  # all-empty text: parquet type null
+        "_t_numbers": [1.5 if i % 2 else None for i in range(n)],  # not NaN back
+        "_t_ints": [i if i % 3 else None for i in range(n)],
+        "_t_lists": [None if i == 0 else [] if i == 1 else ["a", i, None, ("t", 1)]
+                     for i in range(n)],  # pooled, with a missing and an empty cell
+        "_t_nested": [[["deep", {"k": (1, 2)}]] for _ in range(n)],  # pooled lists of lists
+        "_t_dicts": [{"a": [1, (2, 3)], "b": None} if i % 2 else None for i in range(n)],
+        "_t_tuples": [(i, "x") for i in range(n)],  # tuple cells: one JSON text each
+        "_t_points": [Point(i, i) if i % 2 else None for i in range(n)],  # WKB
+    }
+    for column, values in cells.items():
+        sites[column] = pd.Series(values, index=sites.index, dtype=object)
+    sites["_t_text"] = pd.Series(["=1+1", None] * (n // 2) + ["\u0000tuple"] * (n % 2),
+                                 index=sites.index, dtype=object)
+    return layers.replace(sites=sites, events=layers.events.iloc[:0].copy())
+
+
+def test_every_kind_of_cell_reads_back_equal(tmp_path: Path) -> None:
+    layers = _odd_layers()
+    write_layers(tmp_path / "entry", layers, TITLES)
+    manifest = json.loads((tmp_path / "entry" / "manifest.json").read_text(encoding="utf-8"))
+    kinds = manifest["layers"]["sites"]["kinds"]
+    assert {kinds[c] for c in ("sources", "_t_lists", "_t_nested")} == {"pooled:object"}
+    assert {kinds[c] for c in ("_t_dicts", "_t_tuples")} == {"json:object"}
+    assert kinds["_t_points"] == "wkb:object"
+    back, _ = read_layers(tmp_path / "entry")
+    _same(layers, back)
+    assert len(back.events) == 0 and back.events.crs == layers.events.crs
+    assert back.sites["_t_numbers"].tolist()[0] is None
+
+
+def test_read_restores_the_garbage_collector(tmp_path: Path) -> None:
+    write_layers(tmp_path / "entry", small_layers(), TITLES)
+    assert gc.isenabled()
+    read_layers(tmp_path / "entry")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_layers(tmp_path / "entry")
+        assert not gc.isenabled()  # the caller's choice is kept
+    finally:
+        gc.enable()
+    (tmp_path / "entry" / "links.parquet").write_bytes(b"broken")
+    with pytest.raises(CacheError):
+        read_layers(tmp_path / "entry")
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    ("damage", "match"),
+    [
+        ("pool.parquet", r"pool\.parquet"),
+        ("version", rf"format 1, not {CACHE_VERSION}"),
+    ],
+)
+def test_a_damaged_or_old_entry_is_refused(tmp_path: Path, damage: str, match: str) -> None:
+    entry = tmp_path / "entry"
+    write_layers(entry, small_layers(), TITLES)
+    if damage == "version":
+        manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
+        (entry / "manifest.json").write_text(json.dumps({**manifest, "version": 1}))
+    else:
+        (entry / damage).write_bytes(b"not parquet")
+    with pytest.raises(CacheError, match=match):
+        read_layers(entry)
 
 
 def _copy(tmp_path: Path) -> Path:
