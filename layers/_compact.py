@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -44,25 +44,36 @@ from layers._popup import (
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["compact_features"]
+__all__ = ["StringTable", "compact_features"]
+
+
+class StringTable(Protocol):
+    """The payload's string table (:class:`layers.render._StringTable`) as this module uses it."""
+
+    def __call__(self, raw: str) -> int:
+        """Return the index of ``raw``'s escaped text (stored the first time)."""
+
+    def escaped(self, text: str) -> int:
+        """Return the index of ``text``, which is already escaped."""
+
+    def many(self, values: Iterable[object] | pd.Series | pa.Array) -> np.ndarray:
+        """Return the index of each value's escaped text, as ``table(v)`` for each ``v``."""
+
 
 _SCALE = 100_000
 _ARROW = " \u2192 "
-_DIGITS = re.compile(r"(\d+)")
+_DIGITS = re.compile(r"([0-9]+)")  # ASCII digits only, as RE2's in _Ids.add_all
 _MAX_DIGITS = 15  # larger numbers stay in the template (JavaScript integers are exact to 2**53)
+_POWERS = 10 ** np.arange(_MAX_DIGITS, dtype=np.int64)
 
 
-def _column(frame: gpd.GeoDataFrame, name: str) -> list[str]:
-    """Return a column as plain strings ('' for missing or absent)."""
-    if name not in frame.columns:
-        return [""] * len(frame)
-    return [plain(v) for v in frame[name].tolist()]
-
-
-def _coordinates(frame: gpd.GeoDataFrame, layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (lon, lat) of each feature's drawn point and whether it is a line.
+def _coordinates(
+    frame: gpd.GeoDataFrame, layer: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return (lon, lat) of each feature's drawn point, whether it is a line, the lines' starts.
 
     A line is drawn at its last point (the place held); a polygon at a point on its surface.
+    The starts (the witnesses' homes) are ``(x, y)`` rows, one per line.
 
     Raises
     ------
@@ -76,15 +87,15 @@ def _coordinates(frame: gpd.GeoDataFrame, layer: str) -> tuple[np.ndarray, np.nd
         msg = f"layer {layer!r}: feature {first!r} has no geometry"
         raise ValueError(msg)
     types = shapely.get_type_id(geometries)
-    lines = types == 1
-    points = geometries.copy()
-    if lines.any():
-        _, ends = _line_ends(geometries[lines])
-        points[lines] = shapely.points(ends)
-    other = (types != 0) & ~lines
+    points, lines = types == 0, types == 1
+    drawn = np.empty((len(geometries), 2))
+    drawn[points] = shapely.get_coordinates(geometries[points])
+    starts, ends = _line_ends(geometries[lines])
+    drawn[lines] = ends
+    other = ~points & ~lines
     if other.any():
-        points[other] = shapely.point_on_surface(geometries[other])
-    return shapely.get_x(points), shapely.get_y(points), lines
+        drawn[other] = shapely.get_coordinates(shapely.point_on_surface(geometries[other]))
+    return drawn[:, 0], drawn[:, 1], lines, starts
 
 
 def _esc_part(text: str) -> str:
@@ -94,6 +105,8 @@ def _esc_part(text: str) -> str:
 
 def _line_ends(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the first and last ``(x, y)`` of each line (faster than ``get_point``)."""
+    if len(lines) == 0:
+        return np.empty((0, 2)), np.empty((0, 2))
     coords = shapely.get_coordinates(lines)
     last = np.cumsum(shapely.get_num_points(lines)) - 1
     first = np.concatenate([[0], last[:-1] + 1])
@@ -106,10 +119,12 @@ class _Ids:
     Each template (escaped, ``<width>`` marking a zero-padded number; escaped text has no
     ``<``) is stored once; a feature has its template's index in ``i`` and its numbers in
     ``j``, each the difference to the previous number in the same template slot (ids are
-    mostly sequential, so most differences are 1).
+    mostly sequential, so most differences are 1). :func:`_encode_ids` does the same for a
+    whole column; this class adds one id at a time (ids holding NUL or a digit run longer
+    than JavaScript's exact integers, whose runs stay text).
     """
 
-    def __init__(self, table: Callable[[str], int]) -> None:
+    def __init__(self, table: StringTable) -> None:
         self._table = table
         self._last: dict[tuple[int, int], int] = {}
         self._templates: dict[tuple[str, tuple[int, ...]], tuple[int, list[int]]] = {}
@@ -117,11 +132,12 @@ class _Ids:
         self.numbers: list[int] = []
 
     def add(self, ref: str) -> None:
+        """Add one id: its template's index and its numbers' steps."""
         numbers = _DIGITS.findall(ref)
         key = (_DIGITS.sub("<>", ref), tuple(len(d) for d in numbers))
         found = self._templates.get(key)
         if found is None:
-            found = self._templates[key] = self._template(ref)
+            found = self._templates[key] = self.template(ref)
         index, slots = found
         self.templates.append(index)
         for slot, digits in zip(slots, numbers, strict=True):
@@ -131,7 +147,7 @@ class _Ids:
             self.numbers.append(value - self._last.get((index, slot), 0))
             self._last[index, slot] = value
 
-    def _template(self, ref: str) -> tuple[int, list[int]]:
+    def template(self, ref: str) -> tuple[int, list[int]]:
         """Return the template's string index and, per digit run, its slot (-1: kept as text)."""
         parts = _DIGITS.split(ref)
         texts, numbers = parts[0::2], parts[1::2]
@@ -144,91 +160,96 @@ class _Ids:
                 continue
             template += f"<{len(digits)}>" + _esc_part(text)
             slots.append(len(slots))
-        return self._table_escaped(template), slots
+        return self._table.escaped(template), slots
 
-    def add_all(self, refs: list[str]) -> None:
-        """Add every id, vectorised by id shape (per id only where a shape needs it)."""
-        column = pd.Series(refs, dtype="string")
-        if any("\x00" in ref for ref in refs) or column.str.contains(
-            rf"\d{{{_MAX_DIGITS + 1}}}", regex=True
-        ).any():
-            for ref in refs:
-                self.add(ref)
-            return
-        try:
-            self._add_shapes(refs, column)
-        except (pa.ArrowInvalid, ValueError):  # a shape RE2 cannot take: one id at a time
-            for ref in refs:
-                self.add(ref)
 
-    def _add_shapes(self, refs: list[str], column: pd.Series) -> None:
-        shapes = column.str.replace(r"\d+", "\x00", regex=True)
-        codes, uniques = pd.factorize(shapes)
-        count = len(refs)
-        slots = max((str(u).count("\x00") for u in uniques), default=0)
-        template = np.zeros(count, dtype=np.int64)
-        values = np.zeros((count, max(slots, 1)), dtype=np.int64)
-        used = np.zeros(count, dtype=np.int64)
-        for code, shape in enumerate(uniques.tolist()):
-            rows = np.flatnonzero(codes == code)
-            texts = str(shape).split("\x00")
-            if len(texts) == 1:
-                template[rows] = self._table_escaped(_esc_part(texts[0]))
-                continue
-            pattern = "^" + "".join(
-                re.escape(t) + (f"(?P<g{i}>[0-9]+)" if i < len(texts) - 1 else "$")
-                for i, t in enumerate(texts)
-            )
-            # pyarrow's extract_regex runs in C (pandas' str.extract loops in Python).
-            digits = pc.extract_regex(pa.array(column.iloc[rows].tolist(), pa.string()), pattern)
-            widths = np.column_stack(
-                [pc.utf8_length(digits.field(c)).to_numpy() for c in range(len(texts) - 1)]
-            )
-            for c in range(len(texts) - 1):
-                values[rows, c] = pc.cast(digits.field(c), pa.int64()).to_numpy()
-            used[rows] = len(texts) - 1
-            # One integer per combination of widths (each at most _MAX_DIGITS < 32).
-            packed = (widths * (32 ** np.arange(widths.shape[1]))[None, :]).sum(axis=1)
-            width_codes, firsts = pd.factorize(packed)
-            for w_code in range(len(firsts)):
-                w = widths[int(np.flatnonzero(width_codes == w_code)[0])]
-                pairs = zip(w.tolist(), texts[1:], strict=True)
-                text = _esc_part(texts[0]) + "".join(
-                    f"<{width}>" + _esc_part(t) for width, t in pairs
-                )
-                template[rows[width_codes == w_code]] = self._table_escaped(text)
-        steps = values.copy()
-        for index in np.unique(template):
-            rows = np.flatnonzero(template == index)
-            steps[rows] = np.diff(values[rows], axis=0, prepend=np.zeros((1, values.shape[1]),
-                                                                         dtype=np.int64))
-        mask = np.arange(values.shape[1])[None, :] < used[:, None]
-        self.templates += template.tolist()
-        self.numbers += steps[mask].tolist()
+def _digit_runs(refs: pa.StringArray) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Array]:
+    """Return the runs of ASCII digits in the ids, ``(id, width, value)`` of each, and the shapes.
 
-    def _table_escaped(self, template: str) -> int:
-        escaped = getattr(self._table, "escaped", None)
-        if escaped is None:  # pragma: no cover - the payload's table always has it
-            msg = "the string table must store escaped text"
-            raise TypeError(msg)
-        result: int = escaped(template)
-        return result
+    Vectorised on the ids' UTF-8 bytes (an ASCII digit byte is never part of another
+    character). The shape of an id is the id with each run replaced by one NUL. The value of
+    a run longer than :data:`_MAX_DIGITS` is meaningless.
+    """
+    _, offset_buffer, data_buffer = refs.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int32)[refs.offset: refs.offset + len(refs) + 1]
+    data = np.frombuffer(data_buffer or b"", dtype=np.uint8)[offsets[0]: offsets[-1]]
+    offsets = offsets - offsets[0]
+    digit = (data >= ord("0")) & (data <= ord("9"))
+    first_byte = np.zeros(len(data), dtype=bool)
+    first_byte[offsets[:-1][np.diff(offsets) > 0]] = True  # of an id
+    begins = digit & (first_byte | ~np.concatenate([[False], digit[:-1]]))
+    starts = np.flatnonzero(begins)
+    at = np.flatnonzero(digit)  # the digit bytes, run after run
+    run = np.cumsum(begins[at], dtype=np.int32) - 1
+    widths = np.bincount(run, minlength=len(starts))
+    power = np.minimum(widths[run] - 1 - (at - starts[run]), _MAX_DIGITS - 1)
+    weighted = (data[at] - ord("0")).astype(np.int64) * _POWERS[power]
+    values = np.add.reduceat(weighted, np.cumsum(widths) - widths) if len(starts) else weighted
+    keep = ~digit | begins
+    kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int32)])  # shape bytes so far
+    shapes = pa.StringArray.from_buffers(
+        len(refs),
+        pa.py_buffer(kept_before[offsets].astype(np.int32)),
+        pa.py_buffer(np.where(begins, 0, data)[keep].astype(np.uint8)),
+    )
+    run_id = np.searchsorted(offsets, starts, side="right") - 1
+    return run_id, widths, values, shapes
+
+
+def _encode_ids(refs: pa.Array, table: StringTable) -> tuple[list[int], list[int]]:
+    """Return the ``i`` (template of each id, run-length encoded) and ``j`` columns of the ids.
+
+    The same encoding as :class:`_Ids`, for the whole column at once (one id at a time
+    only for ids holding NUL, :func:`_digit_runs`' stand-in, or a run of 16 digits or more).
+    """
+    refs = refs.cast(pa.string())
+    run_id, widths, values, shapes = _digit_runs(refs)
+    if pc.any(pc.match_substring(refs, "\x00")).as_py() or (widths > _MAX_DIGITS).any():
+        one_by_one = _Ids(table)
+        for ref in refs.to_pylist():
+            one_by_one.add(ref)
+        return _runs(np.asarray(one_by_one.templates, dtype=np.int64)), one_by_one.numbers
+    count = len(refs)
+    runs_per_id = np.bincount(run_id, minlength=count)
+    slot = np.arange(len(run_id)) - (np.cumsum(runs_per_id) - runs_per_id)[run_id]
+    slots = int(runs_per_id.max(initial=0))
+    # A template per distinct shape and widths of its runs, numbered 0, 1, ... by first id.
+    key = pc.dictionary_encode(shapes).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    for s in range(slots):
+        width = np.zeros(count, dtype=np.int64)
+        width[run_id[slot == s]] = widths[slot == s]
+        key = pd.factorize(key * (_MAX_DIGITS + 1) + width)[0]
+    # Ids of one template differ only in their numbers: the first one gives the text.
+    _, firsts = np.unique(key, return_index=True)
+    one_by_one = _Ids(table)
+    templates = [one_by_one.template(ref)[0] for ref in refs.take(firsts).to_pylist()]
+    # Each number as the step from the previous number in the same template slot.
+    group = key[run_id] * (slots + 1) + slot
+    order = np.argsort(group, kind="stable")
+    ordered = values[order]
+    previous = np.concatenate([[0], ordered[:-1]])
+    previous[np.concatenate([[True], group[order][1:] != group[order][:-1]])] = 0
+    steps = np.empty_like(values)
+    steps[order] = ordered - previous
+    return _runs(np.asarray(templates, dtype=np.int64)[key]), steps.tolist()
 
 
 def compact_features(
     frames: list[tuple[int, gpd.GeoDataFrame]],
-    table: Callable[[str], int],
+    table: StringTable,
     area_index: Callable[[dict[str, Any]], int | None],
 ) -> tuple[dict[str, Any], set[tuple[int, int]], tuple[np.ndarray, np.ndarray]]:
     """Return the compact feature columns, the approximate areas and all drawn coordinates.
+
+    Every column is built a whole layer at a time (strings are escaped and interned per
+    distinct value by ``table.many``); Python loops run over distinct values only.
 
     Parameters
     ----------
     frames : list of (int, GeoDataFrame)
         ``(layer index, layer frame)`` of each non-empty layer, in drawing order.
-    table : callable
-        Raw string -> index of its escaped form in the payload's string table (with an
-        ``escaped`` method storing text that is already escaped).
+    table : StringTable
+        The payload's string table: raw strings -> indices of their escaped forms.
     area_index : callable
         Row (``precision``, ``district_id``, ``prefecture_id``) -> basemap feature index of
         the district an approximate place is known to, or None.
@@ -241,145 +262,152 @@ def compact_features(
     """
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
-    home_x: list[np.ndarray] = []
-    home_y: list[np.ndarray] = []
+    home_xs: list[np.ndarray] = []
+    home_ys: list[np.ndarray] = []
     home_features: list[np.ndarray] = []
     counts: list[int] = []
-    titles: list[int] = []
-    seconds: list[int] = []
-    facts: list[int] = []
-    quotes: list[int] = []
+    titles: list[np.ndarray] = []
+    seconds: list[np.ndarray] = []
+    fact_features: list[np.ndarray] = []
+    fact_texts: list[np.ndarray] = []
+    quotes: list[np.ndarray] = []
     places = _Groups(
         ("district", "prefecture", "country", "precision"),
-        lambda d, p, c, precision: [
-            table(part) for part in group_text(
-                layer="", kind="", district=d, prefecture=p, country=c, year_start="",
-                year_end="", precision=precision,
-            )[1::2]
-        ],
+        lambda d, p, c, precision: group_text(
+            layer="", kind="", district=d, prefecture=p, country=c, year_start="",
+            year_end="", precision=precision,
+        )[1::2],  # (where, approx note)
+        table,
     )
-    years = _Groups(("year_start", "year_end"), lambda a, b: table(year_span(a, b)))
-    kinds = _Groups(("layer", "kind"), lambda layer, kind: table(subtitle(layer, kind)))
+    years = _Groups(("year_start", "year_end"), lambda a, b: (year_span(a, b),), table)
+    kinds = _Groups(("layer", "kind"), lambda layer, kind: (subtitle(layer, kind),), table)
+    facts = _Groups(
+        ("qualifier", "count", "count_max", "measure"),
+        lambda q, count, count_max, measure: (
+            report_fact(q, count, count_max=count_max, measure=measure),
+        ),
+        table,
+    )
     place_codes: list[np.ndarray] = []
     year_codes: list[np.ndarray] = []
     kind_codes: list[np.ndarray] = []
-    ids = _Ids(table)
-    refs: list[str] = []
+    refs: list[pa.Array] = []
     outlines: set[tuple[int, int]] = set()
     offset = 0
     for layer_index, frame in frames:
         layer = plain(frame["layer"].iloc[0])
-        lon, lat, lines = _coordinates(frame, layer)
+        lon, lat, lines, homes = _coordinates(frame, layer)
         xs.append(lon)
         ys.append(lat)
         counts.append(len(frame))
-        if lines.any():
-            starts, _ = _line_ends(frame.geometry.to_numpy()[lines])
-            home_x.append(starts[:, 0])
-            home_y.append(starts[:, 1])
-            home_features.append(np.flatnonzero(lines) + offset)
-        first, second = _titles(frame, table)
-        titles += first
-        seconds += second
-        refs += _strings(frame["id"])
+        home_xs.append(homes[:, 0])
+        home_ys.append(homes[:, 1])
+        home_features.append(np.flatnonzero(lines) + offset)
+        refs.append(_texts(frame, "id"))
+        first, second = _titles(_texts(frame, "name"), refs[-1], table)
+        titles.append(first)
+        seconds.append(second)
         if layer == "report":
-            rows = zip(
-                _column(frame, "qualifier"), _column(frame, "count"),
-                _column(frame, "count_max"), _column(frame, "measure"), strict=True,
-            )
-            for position, (qualifier, count, count_max, measure) in enumerate(rows):
-                fact = report_fact(qualifier, count, count_max=count_max, measure=measure)
-                if fact:
-                    facts += [offset + position, table(fact)]
-        quotes += _quote_counts(frame["sources"].tolist())
+            groups = facts.codes(frame)
+            fact = np.asarray(facts.rows, dtype=np.int64)[groups]
+            fact_features.append(np.flatnonzero(fact) + offset)  # string 0 is '': no fact
+            fact_texts.append(fact[fact != 0])
+        quotes.append(_quote_counts(frame["sources"]))
         place_codes.append(places.codes(frame))
         year_codes.append(years.codes(frame))
         kind_codes.append(kinds.codes(frame))
         outlines |= _outlines(frame, layer_index, area_index)
         offset += len(frame)
-    ids.add_all(refs)
-    lon = np.concatenate(xs)
-    lat = np.concatenate(ys)
-    hx = np.concatenate(home_x) if home_x else np.empty(0)
-    hy = np.concatenate(home_y) if home_y else np.empty(0)
-    points, index = _point_table(np.concatenate([lon, hx]), np.concatenate([lat, hy]))
-    features = np.concatenate(home_features) if home_features else np.empty(0, dtype=np.int64)
+    ids, numbers = _encode_ids(pa.concat_arrays(refs) if refs else pa.array([], pa.string()), table)
+    lon, lat = _concat(xs, float), _concat(ys, float)
+    all_lon = np.concatenate([lon, _concat(home_xs, float)])
+    all_lat = np.concatenate([lat, _concat(home_ys, float)])
+    points, index = _point_table(all_lon, all_lat)
     columns_out: dict[str, Any] = {
         "k": counts,
         "P": points,
         "p": index[: len(lon)].tolist(),
-        "t": titles,
-        "u": seconds,
-        "a": np.concatenate(place_codes).tolist(),
+        "t": _concat(titles).tolist(),
+        "u": _concat(seconds).tolist(),
+        "a": _concat(place_codes).tolist(),
         "A": places.rows,
-        "w": np.concatenate(year_codes).tolist(),
+        "w": _concat(year_codes).tolist(),
         "W": years.rows,
-        "b": np.concatenate(kind_codes).tolist(),
+        "b": _concat(kind_codes).tolist(),
         "B": kinds.rows,
-        "c": _steps(facts),
-        "n": quotes,
-        "i": _runs(ids.templates),
-        "j": ids.numbers,
-        "hf": np.diff(features, prepend=0).tolist(),
+        "c": _pairs(_concat(fact_features), _concat(fact_texts)),
+        "n": _concat(quotes).tolist(),
+        "i": ids,
+        "j": numbers,
+        "hf": np.diff(_concat(home_features), prepend=0).tolist(),
         "hp": index[len(lon):].tolist(),
     }
-    return columns_out, outlines, (np.concatenate([lon, hx]), np.concatenate([lat, hy]))
+    return columns_out, outlines, (all_lon, all_lat)
 
 
-def _quote_counts(cells: list[Any]) -> list[int]:
-    """Return the number of non-empty quotes in each ``sources`` cell."""
+def _concat(arrays: list[np.ndarray], dtype: type = np.int64) -> np.ndarray:
+    """Return the arrays end to end (an empty array of ``dtype`` for none)."""
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype=dtype)
+
+
+def _quote_counts(cells: pd.Series) -> np.ndarray:
+    """Return the number of non-empty quotes in each ``sources`` cell (a list of dicts)."""
     counts = []
-    for cell in cells:
+    for cell in cells.tolist():  # a plain loop: faster here than chaining the lists
         count = 0
         if type(cell) is list:
             for entry in cell:
                 if entry.get("quote"):
                     count += 1
         counts.append(count)
-    return counts
+    return np.asarray(counts, dtype=np.int64)
 
 
-def _runs(values: list[int]) -> list[int]:
+def _runs(values: np.ndarray) -> list[int]:
     """Return ``values`` run-length encoded, flat ``[value, count, value, count, ...]``."""
-    out: list[int] = []
-    for value in values:
-        if out and out[-2] == value:
-            out[-1] += 1
-        else:
-            out += [value, 1]
-    return out
+    if len(values) == 0:
+        return []
+    starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+    lengths = np.diff(np.append(starts, len(values)))
+    return np.column_stack([values[starts], lengths]).ravel().tolist()
 
 
-def _steps(pairs: list[int]) -> list[int]:
+def _pairs(features: np.ndarray, values: np.ndarray) -> list[int]:
     """Return flat ``[feature, value, ...]`` pairs with each feature as a step from the last."""
-    out = list(pairs)
-    for position in range(len(out) - 2, 0, -2):
-        out[position] -= out[position - 2]
-    return out
+    return np.column_stack([np.diff(features, prepend=0), values]).ravel().tolist()
 
 
-def _strings(column: pd.Series) -> list[str]:
-    """Return a text column as stripped strings ('' for missing), vectorised."""
-    return column.astype("string").fillna("").str.strip().tolist()
+def _texts(frame: gpd.GeoDataFrame, name: str) -> pa.Array:
+    """Return a column as stripped Arrow strings ('' for missing values or an absent column)."""
+    if name not in frame.columns:
+        return pa.array([""] * len(frame), type=pa.string())
+    values = frame[name]
+    try:
+        array = pa.array(values, type=pa.string(), from_pandas=True)
+    except pa.ArrowException:  # not all text: as plain() reads it
+        array = pa.array([plain(v) for v in values.tolist()], type=pa.string())
+    if isinstance(array, pa.ChunkedArray):  # an Arrow-backed column can come in chunks
+        array = array.combine_chunks()
+    return pc.utf8_trim_whitespace(pc.fill_null(array, ""))  # the same as str.strip
 
 
-def _titles(frame: gpd.GeoDataFrame, table: Callable[[str], int]) -> tuple[list[int], list[int]]:
+def _titles(
+    names: pa.Array, ids: pa.Array, table: StringTable
+) -> tuple[np.ndarray, np.ndarray]:
     """Return each feature's title as (first part, part after `` → `` or 0) string indices.
 
-    A title is the name, else the id. Names like ``Person → Place`` (the links) are split so
-    each part is stored once: the popup shows ``first → second``, exactly the name.
+    A title is the name (stripped, see :func:`_texts`), else the id. Names like
+    ``Person → Place`` (the links) are split at the first `` → `` so each part is stored
+    once: the popup shows ``first → second``.
     """
-    names = frame["name"].astype("string").str.strip()
-    ids = frame["id"].astype("string").str.strip()
-    names = names.mask(names.isna() | (names == ""), ids).fillna("")
-    codes, uniques = pd.factorize(names)
-    first: list[int] = []
-    second: list[int] = []
-    for name in uniques.tolist():
-        head, arrow, tail = str(name).partition(_ARROW)
-        first.append(table(head))
-        second.append(table(tail) if arrow else 0)
-    return [first[c] for c in codes], [second[c] for c in codes]
+    distinct = pc.dictionary_encode(pc.if_else(pc.equal(names, ""), ids, names))
+    parts = pc.split_pattern(distinct.dictionary, _ARROW, max_splits=1)  # [head] or [head, tail]
+    tails = pc.list_slice(parts, 1)  # [] or [tail]
+    second = np.zeros(len(parts), dtype=np.int64)
+    second[pc.list_parent_indices(tails).to_numpy()] = table.many(pc.list_flatten(tails))
+    first = table.many(pc.list_element(parts, 0))
+    codes = distinct.indices.to_numpy(zero_copy_only=False)
+    return first[codes], second[codes]
 
 
 class _Groups:
@@ -390,12 +418,18 @@ class _Groups:
     keys : tuple of str
         Column names (``kind`` falls back to ``facility_type``); absent columns are ''.
     text : callable
-        Plain values (in ``keys`` order) -> the string-table indices stored for the group.
+        Plain values (in ``keys`` order) -> the group's lines, a tuple of plain strings.
+    table : StringTable
+        Where the lines are stored: :attr:`rows` holds the index of each group's line, or the
+        list of them when there are several.
     """
 
-    def __init__(self, keys: tuple[str, ...], text: Callable[..., Any]) -> None:
+    def __init__(
+        self, keys: tuple[str, ...], text: Callable[..., tuple[str, ...]], table: StringTable
+    ) -> None:
         self._keys = keys
         self._text = text
+        self._table = table
         self._index: dict[tuple[str, ...], int] = {}
         self.rows: list[Any] = []
 
@@ -408,20 +442,27 @@ class _Groups:
             if column not in frame.columns:
                 factors.append((np.zeros(len(frame), dtype=np.int64), [""]))
                 continue
-            factor, uniques = pd.factorize(frame[column], use_na_sentinel=False)
-            factors.append((factor, [plain(v) for v in uniques.tolist()]))
-            codes = codes * (len(uniques) + 1) + factor
+            factor, uniques = pd.factorize(frame[column])  # missing values are -1: ''
+            names = [plain(v) for v in uniques.tolist()] + [""]
+            factors.append((factor, names))
+            codes = pd.factorize(codes * len(names) + factor)[0]  # dense again: no overflow
         inverse, uniques = pd.factorize(codes)
         first = np.empty(len(uniques), dtype=np.int64)
         first[inverse[::-1]] = np.arange(len(codes))[::-1]  # last write wins: first row
+        columns = [[names[i] for i in factor[first].tolist()] for factor, names in factors]
         local = np.empty(len(first), dtype=np.int64)
-        for position, row in enumerate(first.tolist()):
-            values = tuple(names[factor[row]] for factor, names in factors)
+        new: list[tuple[str, ...]] = []
+        for position, values in enumerate(zip(*columns, strict=True)):
             found = self._index.get(values)
             if found is None:
-                found = self._index[values] = len(self.rows)
-                self.rows.append(self._text(*values))
+                found = self._index[values] = len(self._index)
+                new.append(values)
             local[position] = found
+        if new:  # their lines go into the string table all at once
+            lines = [self._text(*values) for values in new]
+            indices = self._table.many([line for group in lines for line in group])
+            width = len(lines[0])
+            self.rows += indices.reshape(-1, width).tolist() if width > 1 else indices.tolist()
         result: np.ndarray = local[inverse]
         return result
 

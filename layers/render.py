@@ -161,7 +161,7 @@ class _StringTable:
 
         Each distinct value is stripped and escaped once, in Arrow, to exactly the text
         :func:`esc` gives (Python's ``str.strip``, then ``html.escape`` with quotes; missing
-        values are ''); only the distinct texts are looked up one by one.
+        values are ''); new texts are appended to :attr:`strings` in the order they come.
 
         Parameters
         ----------
@@ -186,9 +186,12 @@ class _StringTable:
         text = pc.utf8_trim_whitespace(encoded.dictionary)  # the same characters as str.strip
         for character, entity in self._ENTITIES:  # "&" first, as html.escape does
             text = pc.replace_substring(text, character, entity)
-        found = np.fromiter(
-            (self.escaped(t) for t in text.to_pylist()), dtype=np.int64, count=len(text)
-        )
+        texts = text.to_pylist()
+        new = list(dict.fromkeys(t for t in texts if t not in self.index))  # distinct, in order
+        start = len(self.strings)
+        self.index.update(zip(new, range(start, start + len(new)), strict=True))
+        self.strings += new
+        found = np.fromiter(map(self.index.__getitem__, texts), dtype=np.int64, count=len(texts))
         result: np.ndarray = found[encoded.indices.to_numpy(zero_copy_only=False)]
         return result
 

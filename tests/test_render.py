@@ -347,6 +347,10 @@ def test_compact_map_in_chromium_reaches_every_record(chromium: object, tmp_path
         ["P000001->PL005168", "P000002->PL000003", "P000001-origin", "P000003->S000001"],
         ["a123456789012345678901b", "S1", "S2"],  # a digit run too long for JavaScript
         ["Q\x009", "Q9"],
+        ["", "S1", "", "S2", "7"],  # empty ids first, between and a digits-only id
+        ["\u0663\u0664-7", "S1", "S\u0665"],  # other scripts' digits stay text
+        ["Q\x009", "\u0663\u0664-7"],  # ... also one id at a time
+        ["A1B22", "A1B3", "A12B3", "A1B22"],  # one shape, several templates
     ],
 )
 def test_compact_ids_decode_exactly(ids: list[str]) -> None:
@@ -390,3 +394,51 @@ def test_a_report_says_what_it_counts(
     from layers._popup import report_fact
 
     assert report_fact(qualifier, count, count_max=count_max, measure=measure) == expected
+
+
+# --- the string table's column-wise path ---------------------------------------------------
+
+HOSTILE_TEXTS = [
+    "<img src=x onerror=alert(1)>",
+    "`${x}` and ${alert(2)}",
+    "{{7*7}} {% raw %}",
+    "</script><script>alert(3)</script>",
+    "a & b \"quoted\" 'single' &amp;",
+    "  padded\t\n",
+    "\u2003em spaces\u3000\x1c",
+    "\u00a0",
+    "",
+    "Person \u2192 Place",
+]
+
+
+@pytest.mark.parametrize("series", [False, True])
+def test_string_table_many_escapes_exactly_as_esc(series: bool) -> None:
+    import pandas as pd
+
+    from layers._popup import esc
+    from layers.render import _StringTable
+
+    values = [*HOSTILE_TEXTS, None, float("nan"), pd.NA, 5.0, 7, *HOSTILE_TEXTS[:3]]
+    table = _StringTable()
+    indices = table.many(pd.Series(values, dtype=object) if series else values)
+    assert [table.strings[i] for i in indices] == [esc(v) for v in values]
+    one_by_one = _StringTable()
+    assert [one_by_one.strings[one_by_one(v)] for v in HOSTILE_TEXTS] == [
+        table.strings[i] for i in indices[: len(HOSTILE_TEXTS)]
+    ]
+    assert len(set(table.strings)) == len(table.strings)  # each text stored once
+
+
+@given(st.lists(st.text(), max_size=30), st.lists(st.text(), max_size=30))
+def test_string_table_many_agrees_with_one_at_a_time(first: list[str], then: list[str]) -> None:
+    from layers._popup import esc
+    from layers.render import _StringTable
+
+    table = _StringTable()
+    for raw in first:
+        table(raw)
+    indices = table.many(then)
+    assert [table.strings[i] for i in indices] == [esc(v) for v in then]
+    assert [table(raw) for raw in then] == indices.tolist()
+    assert len(set(table.strings)) == len(table.strings)
