@@ -479,10 +479,17 @@
         map.attributionControl.removeAttribution(data.s[credit]);
       }
       if (style.parentNode) { style.parentNode.removeChild(style); }
-      if (target !== map && map.hasLayer(target)) { map.removeLayer(target); }
+      if (target !== map) {
+        // st_folium keeps every group it ever added in window.feature_group: empty ours, so
+        // an old selection's markers and data can be freed.
+        target.off("remove", onRemove);
+        if (map.hasLayer(target)) { map.removeLayer(target); }
+        target.clearLayers();
+      }
       if (slots[slot] === drawn) { delete slots[slot]; }
     };
-    if (target !== map) { target.on("remove", drawn.remove); }
+    var onRemove = function (e) { if (!e.propagatedFrom) { drawn.remove(); } };
+    if (target !== map) { target.on("remove", onRemove); }
     // A new view (another district) fits the map to the selection; a new year range keeps
     // the reader's zoom.
     if (opts.fit !== undefined && opts.fit !== null && map._atlasFit !== opts.fit &&
