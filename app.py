@@ -16,7 +16,6 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from layers import LAYER_KINDS, LAYER_NAMES
-from layers.export import to_geojson_bytes
 from layers.filters import Filters, filter_layers
 from layers.render import (
     BOUNDARY_ATTRIBUTION,
@@ -136,6 +135,8 @@ def shown_per_year(key: AtlasKey, filter_key: tuple[Any, ...]) -> Any:  # DataFr
 
 @st.cache_data(show_spinner=False)
 def shown_geojson(key: AtlasKey, filter_key: tuple[Any, ...]) -> bytes:
+    from layers.export import to_geojson_bytes  # here: its imports cost the first page ~0.1 s
+
     return to_geojson_bytes(shown_layers(key, *filter_key), public=key[2])
 
 

@@ -108,11 +108,16 @@ _SLOTS = """() => {
 
 
 @pytest.mark.browser
-def test_slots_replace_and_remove_cleanly_in_chromium(chromium: object, tmp_path: Path) -> None:
+@pytest.mark.parametrize("compact", [False, True])
+def test_slots_replace_and_remove_cleanly_in_chromium(
+    chromium: object, tmp_path: Path, compact: bool
+) -> None:
+    # The upload is drawn over either kind of selection (it used to be refused on a compact
+    # map, which large views use).
     districts = make_districts(HOSTILE)
     asset_base = (REPO / "static").as_uri()
     m = base_map(base_payload(districts), asset_base=asset_base)
-    full = map_payload(make_layers(), districts_gdf=districts, basemap=False)
+    full = map_payload(make_layers(), districts_gdf=districts, basemap=False, compact=compact)
     data_group(full, fit="", asset_base=asset_base).add_to(m)
     path = tmp_path / "upload.csv"
     path.write_bytes(hostile_csv())
@@ -129,12 +134,27 @@ def test_slots_replace_and_remove_cleanly_in_chromium(chromium: object, tmp_path
     page.wait_for_function("window.atlasDrawn && window.atlasDrawn.map._atlasSlots.upload")
     first = page.evaluate(_SLOTS)
     assert first["slots"] == ["atlas", "upload"]
+    assert page.evaluate("() => window.atlasDrawn.mode") == ("compact" if compact else "full")
+    # The upload's hostile name is drawn as text: open its popup.
+    page.evaluate(
+        """() => new Promise((resolve) => {
+          const upload = window.atlasDrawn.map._atlasSlots.upload;
+          const marker = upload.groups[0].getLayers()[0];
+          upload.clusters.zoomToShowLayer(marker, () => {
+            marker.getElement().setAttribute("data-test-target", "1"); resolve(true); });
+        })"""
+    )
+    page.locator("[data-test-target='1']").click()
+    popup = page.locator(".atlas-popup").first.inner_text()
+    assert "<img src=x onerror=alert(1)>" in popup
     assert any(label.startswith(OVERLAY_LABEL) for label in first["labels"])
     assert "BuzzFeed" in first["attribution"] and "cnmaps" in first["attribution"]
     # The same slot drawn again (a new selection, without facilities): the old entries go.
     fewer = make_layers()
     fewer = fewer.replace(facilities=fewer.facilities.iloc[0:0])
-    again = json.dumps(map_payload(fewer, districts_gdf=districts, basemap=False))
+    again = json.dumps(
+        map_payload(fewer, districts_gdf=districts, basemap=False, compact=compact)
+    )
     page.evaluate(
         """(data) => { const m = window.atlasDrawn.map, g = L.featureGroup();
           window.atlasData(m, g, JSON.parse(data), {slot: "atlas", fit: ""}); m.addLayer(g);
