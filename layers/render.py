@@ -26,8 +26,8 @@ integer columns without quotes, drawn by a grid clustering that only creates the
 screen; popups then show the number of quotes and the app's details panel shows them.
 
 Cost (``benchmarks/bench_map.py``, 2 cores): 100k synthetic records (65k features shown) give
-a 3.8 MB page in ~0.6 s, against ~23 MB and ~3.6 s for the full payload; see the README's
-"Performance" section. The app caches the payload per filter.
+a 3.8 MB page in ~0.4 s, against ~23 MB and ~3 s for the full payload; see the README's
+"Performance" section. The app caches the selection per filter and the base once.
 """
 
 from __future__ import annotations
