@@ -38,9 +38,11 @@ def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
 
 
 def _script(at: AppTest) -> str:
+    """Everything the map component gets: the map's script and the groups it swaps in."""
     instances = at.get("component_instance")
     assert len(instances) == 1
-    return str(json.loads(instances[0].proto.json_args)["script"])
+    args = json.loads(instances[0].proto.json_args)
+    return str(args["script"]) + "\n" + str(args["feature_group"] or "")
 
 
 def _snapshot(directory: Path) -> list[tuple[str, int]]:
@@ -72,6 +74,7 @@ def test_upload_shows_the_report_and_draws_an_escaped_overlay(
     assert "outside the atlas region" in " ".join(table["message"])
     script = _script(at)
     assert f'"{OVERLAY_LABEL}"' in script
+    assert script.count("atlasData(") == 2 and '{"slot":"upload","fit":null}' in script
     assert "<img" not in script and HOSTILE_ESCAPED.replace("&", "\\u0026") in script
     assert "{{" not in script and "{\\u007b7*7}}" in script  # no Jinja in the data
     assert len(script) > len(before_script)
