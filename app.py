@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -314,8 +315,10 @@ st.markdown(
 payload = shown_payload(atlas_key, filter_key)
 # The map itself (basemap, labels, legend) is the same for every filter, so st_folium keeps
 # it; each rerun sends only the selection (and the upload), which replace the drawn ones.
-# A change of districts refits the map; a change of years keeps the reader's view.
-groups = [data_group(payload, slot="atlas", fit="|".join(filters.districts))]
+# A change of districts, layers or search fits the map to what is found; a change of years
+# keeps the reader's view.
+view_key = json.dumps([filters.districts, filters.layers, filters.search])
+groups = [data_group(payload, slot="atlas", fit=view_key)]
 if upload is not None:
     groups.append(data_group(upload_payload(upload), slot="upload"))
 
@@ -342,9 +345,19 @@ with map_column:
 with details_column:
     st.subheader("Details")
     popup = (clicked or {}).get("last_object_clicked_popup")
+    # The map (and its last click) outlives an upload: a click on an earlier file's marker
+    # must not show the row of a new file that happens to have the same id.
+    upload_key = st.session_state["upload_result"][0] if upload is not None else None
+    if popup != st.session_state.get("clicked_popup"):
+        st.session_state["clicked_popup"] = popup
+        st.session_state["clicked_upload"] = upload_key
     ids = clicked_ids(popup)
     features = feature_by_id(shown, ids) if ids else []
-    uploaded_html = upload_details_html(upload, ids[0]) if upload is not None and ids else ""
+    uploaded_html = (
+        upload_details_html(upload, ids[0])
+        if upload is not None and ids and st.session_state.get("clicked_upload") == upload_key
+        else ""
+    )
     if not features and not uploaded_html:
         st.caption("Click a marker or a line on the map to see all its quotes and sources.")
     for feature in features:

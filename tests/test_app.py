@@ -85,24 +85,44 @@ def test_year_range_changes_the_count_and_the_url(small_env: None, small_atlas: 
     assert _param(at, "undated") == ["0"]
 
 
+def _fit(feature_group: str) -> str:
+    """The view key the atlas selection's group carries (``data_group(fit=...)``)."""
+    match = re.search(r'\{"slot":"atlas","fit":("(?:[^"\\]|\\.)*")\}', feature_group)
+    assert match, "the atlas selection has no view key"
+    return str(json.loads(match.group(1)))
+
+
 def test_a_filter_change_keeps_the_map_and_sends_only_the_selection(
     small_env: None, small_atlas: Any
 ) -> None:
     """The year slider must not rebuild the map: same component key and script, new data."""
     at = _app()
     before = _component(at)
+    assert "atlasBase(" in before["script"] and '"d":' in before["script"]
+    # The selection is sent without the basemap, and a rerun without a filter change sends
+    # the very same group (st_folium then leaves the drawn map and an open popup alone).
+    assert '"d":' not in before["feature_group"] and '"labels":' not in before["feature_group"]
+    assert len(before["feature_group"]) < len(before["script"]) / 4
+    assert _component(at.run())["feature_group"] == before["feature_group"]
     _, last = year_bounds(small_atlas.layers)
     at.slider(key="years").set_value((last, last)).run()
     after = _component(at)
     assert after["key"] == before["key"]  # st_folium keeps the component (and its iframe)
     assert after["script"] == before["script"]
     assert after["feature_group"] != before["feature_group"]
-    assert "atlasBase(" in after["script"] and "atlasData(" not in after["script"]
+    assert "atlasData(" not in after["script"]
     assert after["feature_group"].count("atlasData(") == 1
-    # Years keep the reader's view; districts refit it.
-    assert '"fit":""' in after["feature_group"]
+    # Years keep the reader's view; districts, layers and search fit it to what is found.
+    assert _fit(after["feature_group"]) == _fit(before["feature_group"])
+    fits = {_fit(after["feature_group"])}
+    at.text_input(key="q").input("a").run()
+    fits.add(_fit(_component(at)["feature_group"]))
     at.multiselect(key="districts").set_value([next(iter(small_atlas.district_labels))]).run()
-    assert '"fit":""' not in _component(at)["feature_group"]
+    fits.add(_fit(_component(at)["feature_group"]))
+    at.multiselect(key="layers").set_value(["sites"]).run()
+    fits.add(_fit(_component(at)["feature_group"]))
+    assert len(fits) == 4
+    assert _component(at)["key"] == before["key"]
 
 
 def test_layers_and_search_change_the_count(small_env: None, small_atlas: Any) -> None:

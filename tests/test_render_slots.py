@@ -92,6 +92,36 @@ def test_data_group_is_escaped_and_rendered_once() -> None:
     assert page.count("atlasBase(") == 1 and page.count("atlasData(") == 1
 
 
+#: Strings that look like what st_folium rewrites in a feature group's script.
+_REWRITE_BAIT = [
+    "_div", "map_div", "x map_div.remove() y", "feature_group_0",
+    "feature_group_feature_group_0", "{{'map_div'}}", "{ {'a'}}", "_feature_group_0_0",
+    "a\n        b", "\u2028", "</script><script>alert(1)</script>", "_0", "   leading", "`${x}`",
+]
+
+
+def test_st_folium_passes_the_selection_through_unchanged() -> None:
+    # The app's path: st_folium turns the group into a script (renaming variables, dedenting,
+    # replacing the map's name) that its frontend evaluates. The data must come out as it went
+    # in, whatever it holds; a streamlit-folium upgrade that breaks this fails here.
+    import streamlit_folium
+
+    districts = make_districts(HOSTILE)
+    m = base_map(base_payload(districts))
+    streamlit_folium._get_map_string(m)  # names the map "map_div", as st_folium does first
+    payload = map_payload(make_layers(), districts_gdf=districts, basemap=False)
+    payload["s"] = [*payload["s"], *_REWRITE_BAIT]
+    script = streamlit_folium._get_feature_group_string(data_group(payload, fit="x"), m, 0)
+    match = re.search(
+        r"atlasData\(map_div,\s*feature_group_feature_group_0, (\{.*\}), \{\"slot\"",
+        script,
+        flags=re.DOTALL,
+    )
+    assert match, script[:300]
+    assert json.loads(match.group(1)) == json.loads(json.dumps(payload))
+    assert "<" not in match.group(1) and "`" not in match.group(1)
+
+
 @pytest.mark.parametrize("slot", ["", "Atlas", "up-load", "x'y", "ат"])
 def test_data_group_refuses_a_slot_that_is_not_lowercase_letters(slot: str) -> None:
     with pytest.raises(ValueError, match="slot must be lower-case letters"):
@@ -101,10 +131,46 @@ def test_data_group_refuses_a_slot_that_is_not_lowercase_letters(slot: str) -> N
 _SLOTS = """() => {
   const m = window.atlasDrawn.map, labels = [...document.querySelectorAll(
     '.leaflet-control-layers-overlays label')].map(l => l.innerText.trim());
+  const handlers = {};
+  for (const type of ["moveend", "overlayadd", "overlayremove", "zoomend"]) {
+    handlers[type] = (m._events[type] || []).length;
+  }
   return { slots: Object.keys(m._atlasSlots).sort(), labels: labels,
     attribution: document.querySelector('.leaflet-control-attribution').innerText,
-    styles: document.querySelectorAll('style').length };
+    styles: document.querySelectorAll('style').length, handlers: handlers,
+    layers: Object.keys(m._layers).length };
 }"""
+
+#: The map's handlers and layer count on a page with the base map only (no slot drawn).
+_BASE_ONLY = """() => {
+  const m = Object.values(window).find((v) => v instanceof L.Map), handlers = {};
+  for (const type of ["moveend", "overlayadd", "overlayremove", "zoomend"]) {
+    handlers[type] = (m._events[type] || []).length;
+  }
+  return [handlers, Object.keys(m._layers).length];
+}"""
+
+#: As st_folium's frontend does on a new selection: remove the slot's old group from the map,
+#: then evaluate the new group's script (atlasData) and add the group.
+_SWAP = """(data) => {
+  const m = window.atlasDrawn.map, old = m._atlasSlots.atlas.target, g = L.featureGroup();
+  window.oldGroup = old;
+  m.removeLayer(old);
+  window.atlasData(m, g, JSON.parse(data), {slot: "atlas", fit: ""});
+  m.addLayer(g);
+  window.testGroup = g;
+}"""
+
+#: Click the first marker of the atlas slot (not the upload's) and return its popup's text.
+_CLICK_ATLAS = """() => new Promise((resolve) => {
+  const m = window.atlasDrawn.map;
+  m.setView([47.1, 87.6], 10, {animate: false});
+  setTimeout(() => {
+    const el = document.querySelector(".atlas-marker:not([class*='atlas-upload'])");
+    el.setAttribute("data-test-atlas", "1");
+    resolve(true);
+  }, 300);
+})"""
 
 
 @pytest.mark.browser
@@ -147,30 +213,48 @@ def test_slots_replace_and_remove_cleanly_in_chromium(
     page.locator("[data-test-target='1']").click()
     popup = page.locator(".atlas-popup").first.inner_text()
     assert "<img src=x onerror=alert(1)>" in popup
+    page.locator(".leaflet-popup-close-button").first.click()
     assert any(label.startswith(OVERLAY_LABEL) for label in first["labels"])
     assert "BuzzFeed" in first["attribution"] and "cnmaps" in first["attribution"]
-    # The same slot drawn again (a new selection, without facilities): the old entries go.
+    # A new selection (without facilities), swapped in as st_folium does: the old group
+    # leaves the map, then the new one is drawn. Its entries, handlers and credit go.
     fewer = make_layers()
     fewer = fewer.replace(facilities=fewer.facilities.iloc[0:0])
     again = json.dumps(
         map_payload(fewer, districts_gdf=districts, basemap=False, compact=compact)
     )
-    page.evaluate(
-        """(data) => { const m = window.atlasDrawn.map, g = L.featureGroup();
-          window.atlasData(m, g, JSON.parse(data), {slot: "atlas", fit: ""}); m.addLayer(g);
-          window.testGroup = g; }""",
-        again,
-    )
+    page.evaluate(_SWAP, again)
     second = page.evaluate(_SLOTS)
     assert second["slots"] == ["atlas", "upload"]
     assert len(second["labels"]) == len(first["labels"]) - 1  # no facility layer any more
     assert "BuzzFeed" not in second["attribution"] and "cnmaps" in second["attribution"]
     assert second["styles"] == first["styles"]  # one colour sheet per slot, replaced
-    # st_folium removes the old groups from the map: the slot goes with its group.
-    page.evaluate("() => window.atlasDrawn.map.removeLayer(window.testGroup)")
+    assert second["handlers"] == first["handlers"]  # the old slot's handlers are off
+    assert page.evaluate("() => window.oldGroup.getLayers().length") == 0  # emptied, freeable
+    # The new selection's markers answer clicks with their own popup.
+    page.evaluate(_CLICK_ATLAS)
+    page.locator("[data-test-atlas='1']").click()
+    assert "Record id:" in page.locator(".atlas-popup").first.inner_text()
+    page.locator(".leaflet-popup-close-button").first.click()
+    # The upload's group removed from the map (the upload was taken away): only its slot goes.
+    page.evaluate(
+        "() => { const m = window.atlasDrawn.map; m.removeLayer(m._atlasSlots.upload.target); }"
+    )
     third = page.evaluate(_SLOTS)
-    assert third["slots"] == ["upload"]
-    assert all(label.startswith(OVERLAY_LABEL) for label in third["labels"])
+    assert third["slots"] == ["atlas"]
+    assert third["labels"] and not any(label.startswith(OVERLAY_LABEL) for label in third["labels"])
+    # And the atlas's group removed too: the map is as the base map alone left it.
+    page.evaluate("() => window.atlasDrawn.map.removeLayer(window.testGroup)")
+    fourth = page.evaluate(_SLOTS)
+    assert fourth["slots"] == [] and fourth["labels"] == []
+    assert page.locator(".leaflet-control-layers").count() == 0  # the last slot took it
+    assert "BuzzFeed" not in fourth["attribution"] and "cnmaps" in fourth["attribution"]
+    assert page.locator(".atlas-marker, .marker-cluster").count() == 0
+    base_only = tmp_path / "base.html"
+    base_only.write_text(_page(base_map(base_payload(districts), asset_base=asset_base)), "utf-8")
+    page.goto(base_only.as_uri())
+    page.wait_for_function("document.querySelector('.atlas-legend')")
+    assert page.evaluate(_BASE_ONLY) == [fourth["handlers"], fourth["layers"]]
     assert page.locator("img[src='x']").count() == 0
     assert errors == []
     context.close()

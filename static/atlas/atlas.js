@@ -474,6 +474,10 @@
       if (removed) { return; }
       removed = true;
       drawn.overlays.forEach(function (o) { control.removeLayer(o[0]); });
+      if (!control._layers.length && map._atlasControl === control) {  // the last slot went
+        map.removeControl(control);
+        delete map._atlasControl;
+      }
       drawn.handlers.forEach(function (h) { map.off(h[0], h[1]); });
       if (credit && map.attributionControl) {
         map.attributionControl.removeAttribution(data.s[credit]);
@@ -497,6 +501,7 @@
       map._atlasFit = opts.fit;
       map.fitBounds(data.bounds);
     }
+    drawn.target = target;
     slots[slot] = drawn;
     if (slot === "atlas") { window.atlasDrawn = drawn; }  // for the browser tests and the curious
     return drawn;
