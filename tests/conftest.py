@@ -127,6 +127,32 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
+def map_page(chromium: Any, tmp_path: Path) -> Iterator[Callable[[str], tuple[Any, list[str]]]]:
+    """Open map HTML (a standalone page) in chromium: ``open(html) -> (page, errors)``.
+
+    ``errors`` collects the page's JavaScript errors and the text of any dialog (an
+    ``alert()`` from data would land there). Contexts close at teardown.
+    """
+    contexts: list[Any] = []
+
+    def open_page(html: str) -> tuple[Any, list[str]]:
+        path = tmp_path / f"map-{len(contexts)}.html"
+        path.write_text(html, encoding="utf-8")
+        context = chromium.new_context(viewport={"width": 1000, "height": 800})
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (errors.append(d.message), d.dismiss()))
+        page.goto(path.as_uri())
+        return page, errors
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     """Every download button's bytes by file name, as the page would serve them (AppTest)."""
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage

@@ -8,7 +8,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -305,19 +307,12 @@ def test_compact_from_a_feature_count() -> None:
 
 
 @pytest.mark.browser
-def test_compact_map_in_chromium_reaches_every_record(chromium: object, tmp_path: Path) -> None:
+def test_compact_map_in_chromium_reaches_every_record(map_page: Callable[..., Any]) -> None:
     # The compact drawing on a standalone page: every record reachable by clicks (the two
     # sites at one point spread), popups escaped, a count of quotes and the record id.
     payload = map_payload(make_layers(), districts_gdf=make_districts(HOSTILE), compact=True)
-    page_html = map_from_payload(payload, asset_base=(REPO / "static").as_uri())
-    path = tmp_path / "map.html"
-    path.write_text(page_html.get_root().render(), encoding="utf-8")
-    context = chromium.new_context(viewport={"width": 1000, "height": 800})  # type: ignore[attr-defined]
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: (errors.append(d.message), d.dismiss()))
-    page.goto(path.as_uri())
+    m = map_from_payload(payload, asset_base=(REPO / "static").as_uri())
+    page, errors = map_page(m.get_root().render())
     page.wait_for_function("window.atlasDrawn && window.atlasDrawn.draws > 0")
     # At zoom 10 the three records at (47.1, 87.5) share a point and spread; the facility and
     # the county site are 73 and 146 px away, each alone in its cell.
@@ -337,7 +332,6 @@ def test_compact_map_in_chromium_reaches_every_record(chromium: object, tmp_path
     assert {"site-1", "site-2", "site-3", "bf-1-A", "p-1->site-1"} <= seen
     assert page.locator("img[src='x']").count() == 0
     assert errors == []
-    context.close()
 
 
 @pytest.mark.parametrize(
