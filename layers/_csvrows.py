@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CsvRecord", "read_records"]
+__all__ = ["CsvRecord", "read_records", "read_text_table"]
 
 
 @dataclass(frozen=True)
@@ -53,4 +54,44 @@ def read_records(path: Path, *, delimiter: str = ",") -> list[CsvRecord]:
         for number, cells in enumerate(reader, start=1):
             records.append(CsvRecord(number=number, line=previous_end + 1, cells=cells))
             previous_end = reader.line_num
+    return records
+
+
+def read_text_table(
+    path: Path,
+    *,
+    subject: str,
+    form: str,
+    error: Callable[[str], Exception],
+    delimiter: str = ",",
+) -> list[CsvRecord]:
+    """Return the records of a table file that must exist, decode and have a header line.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    subject : str
+        How messages name it, e.g. ``"table 'sites': file '/data/sites.csv'"``.
+    form : str
+        What it must be, e.g. ``"a UTF-8 CSV file"``.
+    error : callable
+        Message -> the exception to raise (the caller's domain error, carrying the path).
+    delimiter : str
+        The cell separator.
+
+    Raises
+    ------
+    Exception
+        ``error(...)`` of "<subject> does not exist", "<subject> is not <form>: <why>" or
+        "<subject> is empty (no header)".
+    """
+    try:
+        records = read_records(path, delimiter=delimiter)
+    except FileNotFoundError:
+        raise error(f"{subject} does not exist") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise error(f"{subject} is not {form}: {exc}") from None
+    if not records:
+        raise error(f"{subject} is empty (no header)")
     return records

@@ -12,7 +12,6 @@ county: a candidate, never a claimed match (the testimony rarely says which comp
 
 from __future__ import annotations
 
-import csv
 import importlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +25,7 @@ import pandas as pd
 
 from geo._errors import CoordinateError, GeoError
 from geo.coords import validate_lonlat
-from layers._csvrows import read_records
+from layers._csvrows import read_text_table
 from layers.records import DEFAULT_DATA_DIR, Records
 
 __all__ = [
@@ -205,17 +204,13 @@ def load_facilities(path: Path = DEFAULT_FACILITIES_PATH) -> FacilityLoad:
         If the file is missing, not UTF-8, or its header lacks a column the README describes.
     """
     path = Path(path)
-    try:
-        records = read_records(path, delimiter="\t")
-    except FileNotFoundError:
-        msg = f"facility file {str(path)!r} does not exist"
-        raise FacilityFormatError(msg, path=path) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        msg = f"facility file {str(path)!r} is not UTF-8 tab-separated text: {exc}"
-        raise FacilityFormatError(msg, path=path) from None
-    if not records:
-        msg = f"facility file {str(path)!r} is empty"
-        raise FacilityFormatError(msg, path=path)
+    records = read_text_table(
+        path,
+        subject=f"facility file {str(path)!r}",
+        form="UTF-8 tab-separated text",
+        error=lambda msg: FacilityFormatError(msg, path=path),
+        delimiter="\t",
+    )
     labels = [cell.strip() for cell in records[0].cells]
     missing = [name for name in (*_RENAME, *_LINKS) if name not in labels]
     if missing:

@@ -11,7 +11,6 @@ schema, cells of the declared type); ``python -m layers validate`` checks everyt
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import os
@@ -22,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from layers._csvrows import read_records
+from layers._csvrows import read_text_table
 
 __all__ = [
     "DEFAULT_DATA_DIR",
@@ -224,17 +223,12 @@ def _read_table(data_dir: Path, resource: dict[str, Any]) -> pd.DataFrame:
     path = data_dir / resource["path"]
     schema_fields = resource["schema"]["fields"]
     names = [field["name"] for field in schema_fields]
-    try:
-        records = read_records(path)
-    except FileNotFoundError:
-        msg = f"table {resource['name']!r}: file {str(path)!r} does not exist"
-        raise RecordsError(msg, path=path) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        msg = f"table {resource['name']!r}: {str(path)!r} is not a UTF-8 CSV file: {exc}"
-        raise RecordsError(msg, path=path) from None
-    if not records:
-        msg = f"table {resource['name']!r}: file {str(path)!r} is empty (no header)"
-        raise RecordsError(msg, path=path)
+    records = read_text_table(
+        path,
+        subject=f"table {resource['name']!r}: file {str(path)!r}",
+        form="a UTF-8 CSV file",
+        error=lambda msg: RecordsError(msg, path=path),
+    )
     header = [cell.strip() for cell in records[0].cells]
     if header != names:
         msg = f"{path.name}:1: header {header!r} differs from the schema's fields {names!r}"
