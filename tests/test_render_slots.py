@@ -252,3 +252,45 @@ def test_slots_replace_and_remove_cleanly_in_chromium(
     base_page.wait_for_function("document.querySelector('.atlas-legend')")
     assert base_page.evaluate(_BASE_ONLY) == [fourth["handlers"], fourth["layers"]]
     assert base_errors == []
+
+
+_ON_MAP = """() => { const d = window.atlasDrawn;
+  return d.groups.map((g) => d.map.hasLayer(g)); }"""
+
+_CHECKED = """() => [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
+  .map((l) => [l.innerText.trim(), l.querySelector('input').checked])"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("compact", [False, True])
+def test_a_layer_switched_off_stays_off_in_the_next_selection(
+    map_page: Callable[..., Any], compact: bool
+) -> None:
+    # The map outlives a filter change, so the reader's layer switches must too.
+    districts = make_districts(HOSTILE)
+    asset_base = (REPO / "static").as_uri()
+    m = base_map(base_payload(districts), asset_base=asset_base)
+    payload = map_payload(make_layers(), districts_gdf=districts, basemap=False, compact=compact)
+    data_group(payload, fit="", asset_base=asset_base).add_to(m)
+    page, errors = map_page(_page(m))
+    page.wait_for_function("window.atlasDrawn && window.atlasDrawn.map._atlasSlots.atlas")
+    facility = [key for key, *_ in payload["layers"]].index("facility")
+    assert all(page.evaluate(_ON_MAP))
+    labels = page.locator(".leaflet-control-layers-overlays label")
+    labels.filter(has_text="Facilities").locator("input").click()  # the reader's click
+    assert page.evaluate(_ON_MAP)[facility] is False
+    again = json.dumps(payload)
+    page.evaluate(_SWAP, again)  # a new selection (the same features, as after a year change)
+    on_map = page.evaluate(_ON_MAP)
+    assert on_map[facility] is False and sum(on_map) == len(on_map) - 1
+    checked = dict(page.evaluate(_CHECKED))
+    assert [name for name, on in checked.items() if not on] == [
+        name for name in checked if name.startswith("Facilities")
+    ]
+    labels.filter(has_text="Facilities").locator("input").click()  # and on again
+    page.evaluate(_SWAP, again)
+    assert all(page.evaluate(_ON_MAP))
+    # Swapping again must not leave the switched-back layer behind on the map.
+    page.evaluate("() => window.atlasDrawn.map.removeLayer(window.testGroup)")
+    assert page.locator(".atlas-marker, .marker-cluster").count() == 0
+    assert errors == []

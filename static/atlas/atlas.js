@@ -230,7 +230,7 @@
     return ids;
   }
 
-  function compactRender(map, target, data, prefix, slot) {
+  function compactRender(map, target, data, prefix, slot, hidden) {
     var S = data.s, F = data.f, n = F.p.length, i, k;
     var base = map._atlasBase || null;
     var nPoints = F.P.length / 2, lon = new Float64Array(nPoints), lat = new Float64Array(nPoints);
@@ -270,10 +270,10 @@
       return div;
     }
 
-    var active = data.layers.map(function () { return true; });
-    var outlineGroups = outlinesOf(data, base).map(function (members) {
+    var active = data.layers.map(function (layer) { return !hidden[layer[0]]; });
+    var outlineGroups = outlinesOf(data, base).map(function (members, l) {
       var group = L.layerGroup(members);
-      target.addLayer(group);
+      if (active[l]) { target.addLayer(group); }
       return group;
     });
     var groups = [], overlays = [];
@@ -284,7 +284,7 @@
           autoPanPaddingBottomRight: [20, 20] });
       g.bindTooltip(function (layer) { return title(layer.options.atlasFeature); },
         { direction: "top", offset: [0, -6] });
-      target.addLayer(g);
+      if (active[k]) { target.addLayer(g); }
       groups.push(g);
       overlays.push([g, '<span class="atlas-swatch ' + prefix + k + '"></span>' +
         S[data.layers[k][1]] + " (" + F.k[k] + ")"]);
@@ -295,7 +295,7 @@
     var spreadKey = null, spreadZoom = null;
     var drawn = { map: map, mode: "compact", slot: slot, groups: groups, clusters: clusters,
       basemap: base, draws: 0, lastMs: 0, ids: ids, features: n, overlays: overlays,
-      handlers: [] };
+      handlers: [], layers: groups.concat(outlineGroups, [lines, clusters]) };
 
     function marker(j, latlng) {
       var approx = F.A[F.a[j]][1] !== 0;
@@ -382,20 +382,18 @@
       drawn.drawnAt = performance.now();
     }
 
-    var onOverlay = function (e) {
-      var l = groups.indexOf(e.layer);
-      if (l < 0) { return; }
-      active[l] = e.type === "overlayadd";
-      if (active[l]) { outlineGroups[l].addTo(map); } else { map.removeLayer(outlineGroups[l]); }
+    drawn.toggle = function (l, on) {  // the reader switched layer l on or off
+      active[l] = on;
+      if (on) { outlineGroups[l].addTo(map); } else { map.removeLayer(outlineGroups[l]); }
       redraw();
     };
-    drawn.handlers.push(["overlayadd overlayremove", onOverlay], ["moveend", redraw]);
+    drawn.handlers.push(["moveend", redraw]);
     if (map._loaded) { redraw(); }
     drawn.redraw = redraw;
     return drawn;
   }
 
-  function fullRender(map, target, data, prefix, slot) {
+  function fullRender(map, target, data, prefix, slot, hidden) {
     var base = map._atlasBase || null;
     var clusters = clusterGroup();
     target.addLayer(clusters);
@@ -431,12 +429,12 @@
     for (i = 0; i < groups.length; i++) {
       var members = outlineGroups[i].concat(pointsByGroup[i]);
       for (var j = 0; j < members.length; j++) { groups[i].addLayer(members[j]); }
-      target.addLayer(groups[i]);
+      if (!hidden[data.layers[i][0]]) { target.addLayer(groups[i]); }
       overlays.push([groups[i], '<span class="atlas-swatch ' + prefix + i + '"></span>' +
         data.s[data.layers[i][1]] + " (" + pointsByGroup[i].length + ")"]);
     }
     return { map: map, mode: "full", slot: slot, clusters: clusters, groups: groups,
-      basemap: base, overlays: overlays, handlers: [] };
+      basemap: base, overlays: overlays, handlers: [], layers: groups.concat([clusters]) };
   }
 
   /* ---- entry points ---- */
@@ -461,9 +459,22 @@
     if (slots[slot]) { slots[slot].remove(); }
     var prefix = slot === "atlas" ? "atlas-l" : "atlas-" + slot + "-l";
     var style = addColours(data, prefix);
+    // Layers the reader switched off in the layer control stay off in the next selection.
+    var hiddenBySlot = map._atlasHidden || (map._atlasHidden = {});
+    var hidden = hiddenBySlot[slot] || (hiddenBySlot[slot] = {});
     var drawn = (data.mode === "compact" ? compactRender : fullRender)(map, target, data,
-      prefix, slot);
+      prefix, slot, hidden);
     var control = layerControl(map), credit = opts.credit === false ? 0 : data.attribution;
+    var onToggle = function (e) {
+      // The control also reports layers that come and go with a selection: only a click in
+      // it is the reader's choice.
+      if (!control._handlingClick) { return; }
+      var l = drawn.groups.indexOf(e.layer);
+      if (l < 0) { return; }
+      hidden[data.layers[l][0]] = e.type === "overlayremove";
+      if (drawn.toggle) { drawn.toggle(l, e.type === "overlayadd"); }
+    };
+    drawn.handlers.push(["overlayadd overlayremove", onToggle]);
     drawn.overlays.forEach(function (o) { control.addOverlay(o[0], o[1]); });
     drawn.handlers.forEach(function (h) { map.on(h[0], h[1]); });
     if (credit && map.attributionControl) {
@@ -489,6 +500,8 @@
         target.off("remove", onRemove);
         if (map.hasLayer(target)) { map.removeLayer(target); }
         target.clearLayers();
+        // A layer switched on again in the control sits on the map, outside the target.
+        drawn.layers.forEach(function (layer) { map.removeLayer(layer); });
       }
       if (slots[slot] === drawn) { delete slots[slot]; }
     };
