@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from layers.export import to_geojson_bytes
@@ -166,24 +165,15 @@ def test_district_from_the_url(small_env: None, small_atlas: Any) -> None:
 
 
 def test_download_is_exactly_what_is_shown(
-    small_env: None, small_atlas: Any, monkeypatch: pytest.MonkeyPatch
+    small_env: None, small_atlas: Any, downloads: dict[str, bytes]
 ) -> None:
-    stored: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def spy(self: Any, data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
-        if filename and isinstance(data, bytes):
-            stored[filename] = data
-        return original(self, data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
     at = _app({"layers": "sites,witnesses"})
     assert not at.exception
     assert at.download_button(key="download").label.startswith("Download")
     expected = to_geojson_bytes(
         filter_layers(small_atlas.layers, Filters(layers=("sites", "witnesses"))), public=True
     )
-    assert stored["xinjiang-atlas.geojson"] == expected
+    assert downloads["xinjiang-atlas.geojson"] == expected
     assert len(json.loads(expected)["features"]) == _count(at)
 
 
