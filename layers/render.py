@@ -270,7 +270,8 @@ def _basemap_rows(districts_gdf: gpd.GeoDataFrame | None) -> tuple[gpd.GeoDataFr
     if districts_gdf is None or len(districts_gdf) == 0:
         return gpd.GeoDataFrame(), []
     order = {"region": 0, "county": 1, "prefecture": 2}
-    frame = districts_gdf.to_crs("EPSG:4326") if districts_gdf.crs else districts_gdf
+    crs = districts_gdf.crs
+    frame = districts_gdf.to_crs("EPSG:4326") if crs and crs.to_epsg() != 4326 else districts_gdf
     ranks = np.array([order.get(v, 1) for v in frame["level"].astype(str)])
     geometries = frame.geometry.to_numpy()
     rows = [
@@ -283,19 +284,20 @@ def _basemap_rows(districts_gdf: gpd.GeoDataFrame | None) -> tuple[gpd.GeoDataFr
     return frame, rows
 
 
-def _district_index(districts_gdf: gpd.GeoDataFrame | None) -> dict[str, int]:
-    """Return district id -> basemap feature index (see :func:`_basemap_rows`)."""
-    frame, rows = _basemap_rows(districts_gdf)
+def _district_index(frame: gpd.GeoDataFrame, rows: list[int]) -> dict[str, int]:
+    """Return district id -> basemap feature index (``frame, rows``: :func:`_basemap_rows`)."""
     return {str(frame["id"].iloc[i]): k for k, i in enumerate(rows)}
 
 
-def _basemap(districts_gdf: gpd.GeoDataFrame | None, table: _StringTable) -> dict[str, Any] | None:
+def _basemap(
+    frame: gpd.GeoDataFrame, rows: list[int], table: _StringTable
+) -> dict[str, Any] | None:
     """Return the district features (rings step-encoded, see :func:`_encode_rings`).
 
-    Each feature is ``{"type": "Feature", "properties": {"n": name, "v": level}, "e": rings}``;
-    the script turns ``e`` back into a GeoJSON geometry.
+    ``frame, rows`` are :func:`_basemap_rows`. Each feature is ``{"type": "Feature",
+    "properties": {"n": name, "v": level}, "e": rings}``; the script turns ``e`` back into
+    a GeoJSON geometry.
     """
-    frame, rows = _basemap_rows(districts_gdf)
     if not rows:
         return None
     geometries = frame.geometry.to_numpy()
@@ -335,7 +337,7 @@ def base_payload(districts_gdf: gpd.GeoDataFrame | None = None) -> dict[str, Any
         boundaries' credit) and ``bounds`` (the atlas area, ``[[south, west], [north, east]]``).
     """
     table = _StringTable()
-    basemap = _basemap(districts_gdf, table)
+    basemap = _basemap(*_basemap_rows(districts_gdf), table)
     west, south, east, north = _area_bounds(districts_gdf)
     return {
         "d": basemap,
@@ -400,8 +402,9 @@ def map_payload(
         (compact), and with ``basemap`` ``d`` and ``labels``.
     """
     table = _StringTable()
-    base = _basemap(districts_gdf, table) if basemap else None
-    district_index = _district_index(districts_gdf)
+    district_frame, district_rows = _basemap_rows(districts_gdf)
+    base = _basemap(district_frame, district_rows, table) if basemap else None
+    district_index = _district_index(district_frame, district_rows)
     layers, undrawn = drawable(layers)
     frames: list[tuple[int, gpd.GeoDataFrame]] = []
     layer_rows: list[list[Any]] = []
@@ -639,9 +642,9 @@ def data_group(
     slot : str
         "atlas" or "upload": a new group in a slot replaces the slot's previous drawing.
     fit : str, optional
-        A key of the view (the districts chosen): when it differs from the previous
-        selection's, the map fits the new selection's bounds; otherwise the reader's zoom
-        and position stay. None: never fit.
+        A key of the view (the app's: districts, layers and search): when it differs from
+        the previous selection's, the map fits the new selection's bounds; otherwise the
+        reader's zoom and position stay. None: never fit.
     asset_base : str
         URL prefix of the vendored ``static/`` folder.
 
