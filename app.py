@@ -38,7 +38,6 @@ from layers.upload import (
     check_upload,
     upload_details_html,
     upload_limits,
-    upload_payload,
 )
 from layers.view import (
     Atlas,
@@ -320,7 +319,7 @@ payload = shown_payload(atlas_key, filter_key)
 view_key = json.dumps([filters.districts, filters.layers, filters.search])
 groups = [data_group(payload, slot="atlas", fit=view_key)]
 if upload is not None:
-    groups.append(data_group(upload_payload(upload), slot="upload"))
+    groups.append(data_group(upload.payload, slot="upload"))
 
 if payload.get("undrawn"):
     st.caption(

@@ -28,6 +28,7 @@ import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,15 @@ class Upload:
             for p in self.report.problems
         ]
         return pd.DataFrame(rows, columns=["row", "field", "status", "message"])
+
+    @cached_property
+    def payload(self) -> dict[str, Any]:
+        """The rows as a map payload (:func:`upload_payload`), made once per upload.
+
+        The app draws it on every rerun of the session; up to 50,000 rows are escaped
+        one by one, so it is kept with the upload instead of being made again each time.
+        """
+        return upload_payload(self)
 
 
 def upload_limits(environ: Mapping[str, str] | None = None) -> UploadLimits:

@@ -26,6 +26,7 @@ from layers.upload import (
     safe_name,
     upload_details_html,
     upload_limits,
+    upload_payload,
 )
 from layers.view import SETTINGS, BadParameterError
 from tests._small import HOSTILE
@@ -257,6 +258,13 @@ def test_overlay_point_of_a_polygon_is_inside_it() -> None:
     for (lat, lon, record), geometry in zip(out["p"][1:], upload.frame.geometry, strict=True):
         assert out["r"][record][0] == 1
         assert geometry.buffer(1e-4).contains(Point(lon, lat))
+
+
+def test_the_uploads_map_payload_is_made_once_and_stands_alone(hostile: Upload) -> None:
+    payload = hostile.payload
+    assert hostile.payload is payload  # kept with the upload: a rerun does not make it again
+    assert payload == upload_payload(hostile)
+    assert [row[0] for row in payload["layers"]] == ["upload"] and len(payload["p"]) == 2
 
 
 def test_details_of_an_overlay_feature(hostile: Upload) -> None:
