@@ -175,21 +175,29 @@ _CLICK_ATLAS = """() => new Promise((resolve) => {
 })"""
 
 
+_ASSET_BASE = (REPO / "static").as_uri()
+
+
+def _map_with_selection(compact: bool) -> tuple[folium.Map, dict[str, Any]]:
+    """A base map of the fixture districts with the fixture layers as its atlas selection."""
+    districts = make_districts(HOSTILE)
+    m = base_map(base_payload(districts), asset_base=_ASSET_BASE)
+    payload = map_payload(make_layers(), districts_gdf=districts, basemap=False, compact=compact)
+    data_group(payload, fit="", asset_base=_ASSET_BASE).add_to(m)
+    return m, payload
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("compact", [False, True])
 def test_slots_replace_and_remove_cleanly_in_chromium(
-    map_page: Callable[..., Any], tmp_path: Path, compact: bool
+    map_page: Callable[..., Any], compact: bool
 ) -> None:
     # The upload is drawn over either kind of selection (it used to be refused on a compact
     # map, which large views use).
     districts = make_districts(HOSTILE)
-    asset_base = (REPO / "static").as_uri()
-    m = base_map(base_payload(districts), asset_base=asset_base)
-    full = map_payload(make_layers(), districts_gdf=districts, basemap=False, compact=compact)
-    data_group(full, fit="", asset_base=asset_base).add_to(m)
-    path = tmp_path / "upload.csv"
-    path.write_bytes(hostile_csv())
-    upload = check_upload(path.name, path.read_bytes(), limits=LIMITS)
+    asset_base = _ASSET_BASE
+    m, _ = _map_with_selection(compact)
+    upload = check_upload("upload.csv", hostile_csv(), limits=LIMITS)
     data_group(upload_payload(upload), slot="upload", asset_base=asset_base).add_to(m)
     page, errors = map_page(_page(m))
     page.wait_for_function("window.atlasDrawn && window.atlasDrawn.map._atlasSlots.upload")
@@ -267,11 +275,7 @@ def test_a_layer_switched_off_stays_off_in_the_next_selection(
     map_page: Callable[..., Any], compact: bool
 ) -> None:
     # The map outlives a filter change, so the reader's layer switches must too.
-    districts = make_districts(HOSTILE)
-    asset_base = (REPO / "static").as_uri()
-    m = base_map(base_payload(districts), asset_base=asset_base)
-    payload = map_payload(make_layers(), districts_gdf=districts, basemap=False, compact=compact)
-    data_group(payload, fit="", asset_base=asset_base).add_to(m)
+    m, payload = _map_with_selection(compact)
     page, errors = map_page(_page(m))
     page.wait_for_function("window.atlasDrawn && window.atlasDrawn.map._atlasSlots.atlas")
     facility = [key for key, *_ in payload["layers"]].index("facility")
