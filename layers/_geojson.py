@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from layers._featurerows import sensitivity_level
 from layers._layerset import COMMON_COLUMNS, LAYER_PROPERTIES
 
 __all__ = ["DECIMALS", "feature", "geometry_json", "json_value", "property_names", "redact"]
@@ -85,10 +86,14 @@ def geometry_json(geometry: BaseGeometry | None) -> dict[str, Any] | None:
 
 
 def _kept(entries: Any) -> list[dict[str, Any]]:
-    """Return list entries (sources, population reports) a public export keeps, redacted."""
+    """Return list entries (sources, population reports) a public export keeps, redacted.
+
+    An entry without a ``_sensitivity`` key (built in code: a facility's source) is public;
+    a blank or unknown ``_sensitivity`` value is private (:func:`sensitivity_level`).
+    """
     kept: list[dict[str, Any]] = []
     for entry in entries or []:
-        level = entry.get("_sensitivity", "public")
+        level = sensitivity_level(entry["_sensitivity"]) if "_sensitivity" in entry else "public"
         if level == "private":
             continue
         entry = dict(entry)
@@ -116,10 +121,16 @@ def redact(layer: str, row: Mapping[str, Any]) -> tuple[dict[str, Any], Any] | N
       a witness, a link or an event) its exact place: the point is snapped to the district's
       label point, deterministically.
     - Entries of restricted rows inside public features lose their quote and reporter name.
+
+    Every level is read with :func:`layers._featurerows.sensitivity_level`: a blank, missing
+    or unknown ``sensitivity`` (``"Private"``) is private, so it is left out; the kept
+    feature's ``sensitivity`` is the level it was read as.
     """
-    if row["sensitivity"] == "private":
+    level = sensitivity_level(row.get("sensitivity"))
+    if level == "private":
         return None
     values = dict(row)
+    values["sensitivity"] = level
     geometry = values["geometry"]
     sources = values.get("sources") or []
     kept = _kept(sources)
@@ -138,11 +149,11 @@ def redact(layer: str, row: Mapping[str, Any]) -> tuple[dict[str, Any], Any] | N
             values.get("_detained_at_sensitivity") or [],
             strict=True,
         )
-        kept_pairs = [(site, level) for site, level in pairs if level != "private"]
+        kept_pairs = [(site, held) for site, held in pairs if sensitivity_level(held) != "private"]
         # Trim both lists together, so redacting an already public row changes nothing.
         values["detained_at"] = [site for site, _ in kept_pairs]
-        values["_detained_at_sensitivity"] = [level for _, level in kept_pairs]
-    if values["sensitivity"] == "restricted":
+        values["_detained_at_sensitivity"] = [held for _, held in kept_pairs]
+    if level == "restricted":
         for key in _RESTRICTED_DROP:
             if key in values:
                 values[key] = [] if key == "aliases" else None

@@ -7,7 +7,8 @@ and returns a frozen :class:`~layers._layerset.Layers`; the app caches the resul
 Sensitivity travels with the data: every feature has the most restrictive ``sensitivity`` of
 the rows it is about, and every entry of ``sources`` / ``population_reports`` keeps its own
 (``"_sensitivity"`` key; keys starting with ``_`` are internal and never exported) so a public
-export can drop or redact it.
+export can drop or redact it. Every level is read with
+:func:`layers._featurerows.sensitivity_level`: a blank or unknown cell counts as ``private``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 
 import geo
-from layers._featurerows import fold, make_frame, most_sensitive, text
+from layers._featurerows import fold, make_frame, most_sensitive, sensitivity_level, text
 from layers._layerset import Layers
 from layers._measures import INMATES, MEASURE_LABELS, measure_of
 from layers._placepoints import AREA_PRECISIONS, district_names, resolve_places
@@ -172,7 +173,8 @@ def _people(records: Records) -> dict[str, dict[str, Any]]:
             "name": text(row.name),
             "aliases": split_list(row.aliases),
             "role": text(row.role),
-            "sensitivity": text(row.sensitivity) or "public",
+            # Fail closed: a blank or unknown level is private (load_records refuses it).
+            "sensitivity": sensitivity_level(row.sensitivity),
             "origin": text(row.origin_place_id),
             "row": row,
         }
@@ -330,7 +332,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
         for d in rows:
             detainee = people.get(str(d.person_id))
             level = most_sensitive(
-                [text(d.sensitivity), None if detainee is None else detainee["sensitivity"]]
+                [d.sensitivity, *([] if detainee is None else [detainee["sensitivity"]])]
             )
             detention_level[str(d.id)] = level
             detention_source[str(d.id)] = _source(d, level, _dates(d))
@@ -539,7 +541,7 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
             continue
         concerned = people.get(text(row.person_id) or "")
         level = most_sensitive(
-            [text(row.sensitivity), None if concerned is None else concerned["sensitivity"]]
+            [row.sensitivity, *([] if concerned is None else [concerned["sensitivity"]])]
         )
         kind = text(row.kind) or "event"
         place_name = text(place_rows[event_place].name)

@@ -75,6 +75,13 @@ ATTRIBUTION = (
 
 Format = Literal["geojson", "gpkg", "kml"]
 
+#: The warning ``python -m layers export`` prints (to stderr) whenever ``--public`` is not given.
+_NOT_FOR_PUBLICATION = (
+    "python -m layers export: warning: {output!r} is not for publication: it may hold "
+    "restricted and private records (names, quotes, exact homes); use --public for a file "
+    "that may be published"
+)
+
 
 class ExportFormatError(ValueError):
     """An output format is not one of :data:`FORMATS`."""
@@ -275,7 +282,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``python -m layers export``; return the exit status.
 
     0 written; 1 the data cannot be built or the file cannot be written; 2 a bad argument
-    (unknown district or layer, malformed or backwards years). Messages go to stderr.
+    (unknown district or layer, malformed or backwards years). Messages go to stderr; without
+    ``--public`` a written file comes with a one-line warning that it is not for publication.
     """
     fmt = args.fmt or _SUFFIXES.get(args.output.suffix.lower(), "geojson")
     import geo
@@ -313,5 +321,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     summary = ", ".join(f"{n} {name}" for name, n in counts.items())
     print(f"wrote {sum(counts.values())} features ({summary}) to {args.output}", file=sys.stderr)
+    if not args.public:
+        print(_NOT_FOR_PUBLICATION.format(output=str(args.output)), file=sys.stderr)
     return 0
 

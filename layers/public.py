@@ -4,7 +4,8 @@
 row *before* anything is filtered, so a filter can only ever look at what may be published:
 
 - private features are left out, and so are the private entries inside public features (and
-  the years only they date);
+  the years only they date); a blank or unknown sensitivity counts as private
+  (:func:`layers._featurerows.sensitivity_level`), so it is never published;
 - restricted features lose names, aliases, quotes and free text; a restricted person's home
   (and a restricted event at a located place) becomes its district's label point;
 - the search text of a restricted feature is emptied, so searching for a withheld name finds
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from layers._featurerows import make_frame
+from layers._featurerows import make_frame, sensitivity_level
 from layers._geojson import redact
 from layers._layerset import Layers
 
@@ -52,7 +53,7 @@ def public_layers(layers: Layers) -> Layers:
             if redacted is None:
                 continue
             row, geometry = redacted
-            if row.get("sensitivity") == "restricted":
+            if sensitivity_level(row.get("sensitivity")) == "restricted":
                 row["_search"] = ""
             rows.append(row)
             geometries.append(geometry)

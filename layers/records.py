@@ -6,7 +6,9 @@ integer columns ``Int64`` and number columns ``Float64``. List-valued cells are 
 (``"Sayragul|Sairagul"``); :func:`split_list` parses them.
 
 Loading checks only what it must to build the frames (files present, header matching the
-schema, cells of the declared type); ``python -m layers validate`` checks everything else.
+schema, cells of the declared type) and what it must to publish safely: every ``sensitivity``
+cell is one of ``public``, ``restricted``, ``private`` (:class:`SensitivityError`); ``python -m
+layers validate`` checks everything else.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ __all__ = [
     "TABLES",
     "Records",
     "RecordsError",
+    "SensitivityError",
     "load_records",
     "load_schema",
     "source_dir",
@@ -77,6 +80,38 @@ class RecordsError(ValueError):
     def __init__(self, message: str, *, path: Path) -> None:
         super().__init__(message)
         self.path = path
+
+
+class SensitivityError(RecordsError):
+    """A ``sensitivity`` cell is blank or not one of ``public``, ``restricted``, ``private``.
+
+    Such a row would be treated as private (:func:`layers._featurerows.sensitivity_level`);
+    :func:`load_records` refuses it so the curator fixes it before the atlas starts.
+
+    Parameters
+    ----------
+    message : str
+        The full message, naming file, line, field and value.
+    path : pathlib.Path
+        The CSV file.
+    line : int
+        The row's line number in the file (the header is line 1).
+    field : str
+        The column (``sensitivity``).
+    value : str
+        The cell as written, stripped (``""`` for a blank cell).
+    """
+
+    def __init__(self, message: str, *, path: Path, line: int, field: str, value: str) -> None:
+        super().__init__(message, path=path)
+        self.file = path.name
+        self.line = line
+        self.field = field
+        self.value = value
+
+
+#: The column whose every cell must be a known sensitivity level.
+_SENSITIVITY_FIELD = "sensitivity"
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,6 +235,9 @@ def load_records(data_dir: Path = DEFAULT_DATA_DIR) -> Records:
     RecordsError
         If a file is missing, its header differs from the schema, or a cell cannot be read as
         the declared type (run ``python -m layers validate`` for the full list of problems).
+    SensitivityError
+        If a ``sensitivity`` cell of any table is blank or not one of ``public``,
+        ``restricted``, ``private`` (a :class:`RecordsError` too).
     """
     data_dir = Path(data_dir)
     descriptor = load_schema(data_dir)
@@ -245,6 +283,8 @@ def _read_table(data_dir: Path, resource: dict[str, Any]) -> pd.DataFrame:
     for index, field in enumerate(schema_fields):
         name = field["name"]
         kind = _DTYPES.get(field.get("type", "string"), "string")
+        if name == _SENSITIVITY_FIELD:
+            _check_sensitivity(path, name, [(r.line, r.cells[index].strip()) for r in rows])
         values = [record.cells[index].strip() or None for record in rows]
         text = pd.Series(values, dtype="string")
         if kind == "string":
@@ -262,3 +302,24 @@ def _read_table(data_dir: Path, resource: dict[str, Any]) -> pd.DataFrame:
             raise RecordsError(msg, path=path)
         columns[name] = numbers.astype(kind)
     return pd.DataFrame(columns, columns=names)
+
+
+def _check_sensitivity(path: Path, field: str, cells: list[tuple[int, str]]) -> None:
+    """Raise :class:`SensitivityError` for the first blank or unknown level among ``cells``.
+
+    ``cells`` are ``(line, stripped cell)`` pairs. A level counts only when it is exactly one
+    of the schema's (lowercase) levels: ``"Private"`` is refused like ``""``.
+    """
+    # Imported here: layers._featurerows needs geopandas, which loading alone does not.
+    from layers._featurerows import SENSITIVITY_LEVELS, sensitivity_level
+
+    for line, value in cells:
+        if sensitivity_level(value) == value:
+            continue
+        levels = ", ".join(repr(level) for level in SENSITIVITY_LEVELS)
+        msg = (
+            f"{path.name}:{line}:{field}: {value!r} is not one of {levels}; a blank or unknown "
+            "level is treated as private, and the atlas will not start until it is fixed "
+            "(python -m layers validate lists every problem)"
+        )
+        raise SensitivityError(msg, path=path, line=line, field=field, value=value)

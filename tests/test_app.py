@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -280,3 +281,29 @@ def test_markdown_in_a_data_error_is_shown_as_text(
     monkeypatch.setenv("ATLAS_DATA_DIR", str(missing))
     at = _app()
     _assert_shown_only_as_code(at, str(missing))
+
+
+def test_blank_sensitivity_stops_the_app_naming_the_row(
+    small_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A blank level would publish a restricted person: the app refuses to start instead."""
+    data = tmp_path / "data"
+    shutil.copytree(SMALL, data)
+    people = data / "people.csv"
+    text = people.read_text(encoding="utf-8")
+    row = next(line for line in text.split("\n") if line.startswith("P003,"))  # line 4
+    assert ",restricted," in row
+    people.write_text(text.replace(row, row.replace(",restricted,", ",,", 1)), encoding="utf-8")
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(data))
+    at = _app()
+    assert not at.exception, at.exception
+    assert any("could not be loaded" in e.value for e in at.error)
+    codes = [str(c.value) for c in at.code]
+    assert any(
+        "people.csv:4:sensitivity: '' is not one of 'public', 'restricted', 'private'" in code
+        and "will not start until it is fixed" in code
+        for code in codes
+    ), codes
+    assert not at.get("component_instance") and not at.dataframe
+    shown = [str(e.value) for kind in (at.markdown, at.code, at.error, at.info) for e in kind]
+    assert not any("Withheld" in value for value in shown), shown

@@ -467,6 +467,61 @@ def test_cli_geo_error_during_build_is_a_message_not_a_traceback(tmp_path: Path)
     assert not (tmp_path / "x.geojson").exists()
 
 
+def _data_with_people_sensitivity(tmp_path: Path, person: str, level: str) -> Path:
+    """Copy the small package to ``tmp_path/data`` with ``person``'s sensitivity cell replaced."""
+    data = tmp_path / "data"
+    shutil.copytree(SMALL_DIR, data)
+    people = data / "people.csv"
+    lines = people.read_text(encoding="utf-8").split("\n")
+    column = lines[0].split(",").index("sensitivity")
+    [number] = [i for i, line in enumerate(lines) if line.startswith(f"{person},")]
+    cells = lines[number].split(",")
+    assert cells[column] in {"public", "restricted", "private"}
+    cells[column] = level
+    lines[number] = ",".join(cells)
+    people.write_text("\n".join(lines), encoding="utf-8")
+    return data
+
+
+@pytest.mark.parametrize("public", [True, False], ids=["public", "curator"])
+@pytest.mark.parametrize("level", ["", "Private"], ids=repr)
+def test_cli_refuses_a_blank_or_unknown_sensitivity_naming_the_row(
+    tmp_path: Path, level: str, public: bool
+) -> None:
+    data = _data_with_people_sensitivity(tmp_path, "P003", level)  # people.csv line 4
+    out = tmp_path / "x.geojson"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "layers", "export", "--data", str(data), "-o", str(out),
+         *(["--public"] if public else [])],
+        capture_output=True, text=True, cwd=REPO, env=env, check=False, timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "KeyError" not in done.stderr
+    named = f"people.csv:4:sensitivity: {level!r} is not one of 'public', 'restricted', 'private'"
+    assert named in done.stderr
+    assert "Withheld Woman Testname" not in done.stderr
+    assert not out.exists()
+
+
+def test_cli_warns_that_a_curator_export_is_not_for_publication(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from layers.__main__ import main
+
+    out = tmp_path / "x.geojson"
+    base = ["export", "--data", str(SMALL_DIR), "--layers", "sites", "-o", str(out)]
+    assert main(base) == 0
+    lines = capsys.readouterr().err.splitlines()
+    warnings = [line for line in lines if "not for publication" in line]
+    assert len(warnings) == 1, lines
+    assert "warning" in warnings[0] and "restricted" in warnings[0]
+    assert "private" in warnings[0] and "--public" in warnings[0]
+    assert repr(str(out)) in warnings[0]
+    assert main([*base, "--public"]) == 0
+    assert "not for publication" not in capsys.readouterr().err
+
+
 def test_public_snaps_a_restricted_event_at_a_located_place() -> None:
     records = small_records()
     events = records.events.copy()

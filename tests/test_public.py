@@ -16,6 +16,7 @@ companion showing it catches a planted leak. Also: the app's public download equ
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
@@ -33,6 +34,7 @@ from google.protobuf.json_format import MessageToJson
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe
 
+from layers._featurerows import most_sensitive, sensitivity_level
 from layers._layerset import Layers
 from layers._offline import js_literal
 from layers._popup import esc
@@ -458,3 +460,134 @@ def test_redacting_twice_changes_nothing_for_a_witness_with_a_private_detention(
     assert twice is not None
     assert once[0]["detained_at"] == twice[0]["detained_at"] == ["S001"]
     assert twice[0]["_detained_at_sensitivity"] == ["public"]
+
+
+# --- a blank or unknown sensitivity fails closed -----------------------------------------------
+
+#: Levels that are not exactly ``public``, ``restricted`` or ``private``: all read as private.
+UNREADABLE_LEVELS = [pd.NA, "", "   ", "Private", "Restricted", "PUBLIC", "secret"]
+
+
+def _built_with_level(table: str, row_id: str, level: object) -> Layers:
+    """Build the small fixture with one row's sensitivity replaced, past load_records' check."""
+    records = data_set("small").records
+    frame = getattr(records, table).copy()
+    assert (frame["id"] == row_id).sum() == 1
+    frame.loc[frame["id"] == row_id, "sensitivity"] = level
+    return build_layers(dataclasses.replace(records, **{table: frame}), None)
+
+
+def _public_outputs(layers: Layers) -> list[str]:
+    """What ``export --public`` and the app publish: public_layers, then the redacting export."""
+    shown = public_layers(layers)
+    return [
+        to_geojson_bytes(shown, public=True).decode("utf-8"),
+        to_geojson_bytes(shown).decode("utf-8"),
+        to_geojson_bytes(layers, public=True).decode("utf-8"),
+    ]
+
+
+def _ids(layers: Layers) -> set[str]:
+    return {str(i) for _, frame in layers.items() for i in frame["id"]}
+
+
+@pytest.mark.parametrize("level", UNREADABLE_LEVELS, ids=repr)
+def test_restricted_person_with_unreadable_sensitivity_is_left_out(level: object) -> None:
+    """The security review's case: blank a restricted person's level; nothing of theirs shows."""
+    layers = _built_with_level("people", "P003", level)
+    assert layers.witnesses.set_index("id").loc["P003-origin", "sensitivity"] == "private"
+    assert {"P003-origin", "P003->S002", "R002"}.isdisjoint(_ids(public_layers(layers)))
+    assert "Withheld Woman Testname" in to_geojson_bytes(layers).decode("utf-8")  # curator view
+    for published in _public_outputs(layers):
+        for withheld in ("Withheld Woman Testname", "Withheld Alias Testname", "P003",
+                         "where she herself was held", "14,000 people were in the Shapshal"):
+            assert withheld not in published
+
+
+@pytest.mark.parametrize("level", ["", "Public"], ids=repr)
+def test_public_person_with_unreadable_sensitivity_is_left_out_not_redacted(
+    level: object,
+) -> None:
+    layers = _built_with_level("people", "P001", level)
+    published = public_layers(layers)
+    assert {"P001-origin", "P001->S002"}.isdisjoint(_ids(published))
+    for text in _public_outputs(layers):
+        assert "Sayragül Testkyzy" not in text and "P001" not in text
+        assert "She was held from September 2017 to April 2018" not in text  # D002's quote
+
+
+@pytest.mark.parametrize(
+    ("table", "row_id", "left_out", "quote"),
+    [
+        ("detentions", "D001", "P002->S001",
+         "held in the camp of Bouryltogay district until February 2018"),
+        ("events", "E001", "E001", "He was arrested at the border in November 2017"),
+    ],
+)
+@pytest.mark.parametrize("level", ["", "Private"], ids=repr)
+def test_row_with_unreadable_sensitivity_is_left_out(
+    table: str, row_id: str, left_out: str, quote: str, level: object
+) -> None:
+    layers = _built_with_level(table, row_id, level)
+    assert left_out in _ids(layers)
+    assert left_out not in _ids(public_layers(layers))
+    for text in _public_outputs(layers):
+        assert quote not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [
+        ("public", "public"), ("restricted", "restricted"), ("private", "private"),
+        (" restricted\t", "restricted"), ("", "private"), ("  ", "private"), (None, "private"),
+        (pd.NA, "private"), (float("nan"), "private"), ("Private", "private"),
+        ("Public", "private"), ("PUBLIC", "private"), ("secret", "private"), (0, "private"),
+    ],
+)
+def test_sensitivity_level_fails_closed(value: object, level: str) -> None:
+    assert sensitivity_level(value) == level
+
+
+def test_most_sensitive_reads_unknown_levels_as_private() -> None:
+    assert most_sensitive(["Private"]) == "private"  # once a KeyError
+    assert most_sensitive(["public", "Restricted"]) == "private"
+    assert most_sensitive(["public", ""]) == "private"
+    assert most_sensitive(["public", None]) == "private"
+    assert most_sensitive(["public", " restricted "]) == "restricted"
+    assert most_sensitive(["public", "public"]) == "public"
+    assert most_sensitive([]) == "public"
+
+
+@pytest.mark.parametrize("level", [*UNREADABLE_LEVELS, None], ids=repr)
+def test_redact_leaves_out_a_row_or_entry_of_unreadable_sensitivity(level: object) -> None:
+    from layers._geojson import redact
+
+    assert redact("sites", {"sensitivity": level, "geometry": None, "sources": []}) is None
+    assert redact("sites", {"geometry": None, "sources": []}) is None  # no level at all
+    site = {
+        "sensitivity": "public", "geometry": None,
+        "sources": [
+            {"source": "s", "quote": "unreadable quote", "_sensitivity": level, "_years": None},
+            {"source": "facilities", "quote": None},  # built in code, no level: public
+            {"source": "s", "quote": "public quote", "_sensitivity": "public", "_years": None},
+        ],
+        "population_reports": [
+            {"count": 99_000, "quote": "unreadable report", "_sensitivity": level},
+            {"count": 10, "quote": "public report", "_sensitivity": "public"},
+        ],
+    }
+    redacted = redact("sites", site)
+    assert redacted is not None
+    values = redacted[0]
+    assert [e["quote"] for e in values["sources"]] == [None, "public quote"]
+    assert [r["quote"] for r in values["population_reports"]] == ["public report"]
+    assert values["max_population"] == 10
+    witness = {
+        "sensitivity": " restricted ", "geometry": None, "sources": [], "name": "A Name",
+        "detained_at": ["S001", "S002"], "_detained_at_sensitivity": [level, "public"],
+        "_snapped": None, "_snapped_precision": "county",
+    }
+    redacted = redact("witnesses", witness)
+    assert redacted is not None
+    assert redacted[0]["sensitivity"] == "restricted" and redacted[0]["name"] is None
+    assert redacted[0]["detained_at"] == ["S002"]

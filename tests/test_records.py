@@ -18,6 +18,7 @@ from layers.records import (
     TABLES,
     Records,
     RecordsError,
+    SensitivityError,
     load_records,
     source_dir,
     split_list,
@@ -103,6 +104,65 @@ def test_fractional_integer(tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace(",5700,", ",5700.5,"), "utf-8")
     with pytest.raises(RecordsError, match=r"count: '5700.5' is not a valid integer"):
         load_records(tmp_path / "pkg")
+
+
+def _set_cell(path: Path, row_id: str, field: str, value: str) -> None:
+    """Rewrite one cell of a CSV file (a row found by its ``id``), keeping everything else."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    column = lines[0].split(",").index(field)
+    for number, line in enumerate(lines):
+        cells = line.split(",")
+        if cells[0] == row_id:
+            cells[column] = value
+            lines[number] = ",".join(cells)
+            break
+    else:
+        raise AssertionError(f"no row {row_id!r} in {path}")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("table", "row_id", "line", "cell", "value"),
+    [
+        ("people", "P002", 3, "", ""),
+        ("people", "P002", 3, "   ", ""),
+        ("people", "P001", 2, "Private", "Private"),
+        ("people", "P001", 2, " Public ", "Public"),
+        ("detentions", "D002", 3, "secret", "secret"),
+        ("events", "E001", 2, "", ""),
+    ],
+)
+def test_blank_or_unknown_sensitivity_is_refused_naming_file_line_field_value(
+    tmp_path: Path, table: str, row_id: str, line: int, cell: str, value: str
+) -> None:
+    shutil.copytree(GOOD, tmp_path / "pkg")
+    _set_cell(tmp_path / "pkg" / f"{table}.csv", row_id, "sensitivity", cell)
+    with pytest.raises(SensitivityError) as caught:
+        load_records(tmp_path / "pkg")
+    error = caught.value
+    assert isinstance(error, RecordsError)  # the app and the export already report these
+    assert str(error).startswith(
+        f"{table}.csv:{line}:sensitivity: {value!r} is not one of 'public', 'restricted', "
+        "'private'; a blank or unknown level is treated as private, and the atlas will not "
+        "start until it is fixed (python -m layers validate lists every problem)"
+    )
+    assert (error.file, error.line, error.field, error.value) == (
+        f"{table}.csv", line, "sensitivity", value,
+    )
+    assert error.path == tmp_path / "pkg" / f"{table}.csv"
+
+
+def test_sensitivity_line_counts_blank_and_multiline_rows(tmp_path: Path) -> None:
+    shutil.copytree(GOOD, tmp_path / "pkg")
+    people = tmp_path / "pkg" / "people.csv"
+    header, first, *rest = people.read_text(encoding="utf-8").split("\n")
+    assert first.startswith("P001,") and first.endswith(",")  # an empty note
+    multiline = first + '"A note on\ntwo lines"'  # lines 3 and 4
+    people.write_text("\n".join([header, "", multiline, *rest]), encoding="utf-8")
+    _set_cell(people, "P002", "sensitivity", "")
+    with pytest.raises(SensitivityError, match=r"^people\.csv:5:sensitivity: '' ") as caught:
+        load_records(tmp_path / "pkg")
+    assert caught.value.line == 5
 
 
 def test_missing_descriptor(tmp_path: Path) -> None:
