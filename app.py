@@ -18,6 +18,7 @@ from streamlit_folium import st_folium
 
 from layers import LAYER_KINDS, LAYER_NAMES
 from layers.filters import Filters, filter_layers
+from layers.records import source_dir
 from layers.render import (
     BOUNDARY_ATTRIBUTION,
     FACILITY_ATTRIBUTION,
@@ -138,6 +139,14 @@ def shown_geojson(key: AtlasKey, filter_key: tuple[Any, ...]) -> bytes:
     from layers.export import to_geojson_bytes  # here: its imports cost the first page ~0.1 s
 
     return to_geojson_bytes(shown_layers(key, *filter_key), public=key[2])
+
+
+@st.cache_data(show_spinner=False)
+def quote_proof(data_dir: str, sources: str) -> Any:  # QuoteProof, computed once per install
+    """Return whether this install proved every quote against its source texts."""
+    from layers.validate import quote_proof_status  # here: its imports cost the first page
+
+    return quote_proof_status(Path(data_dir) if data_dir else None, Path(sources))
 
 
 NO_MAPPING = "(match columns by their names)"
@@ -425,6 +434,16 @@ if atlas_key[2]:
     )
 else:
     st.caption("Curator view (ATLAS_PUBLIC=0): every record, including restricted ones.")
+proof = quote_proof(atlas_key[0], str(source_dir()))
+if proof.proven:  # the public view does not count quotes: private records' would be among them
+    counted = "" if atlas_key[2] else f", {proof.quotes} quotes"
+    proof_text = f"proven against the source texts on this install ({proof.sources} source"
+    proof_text += f"{'' if proof.sources == 1 else 's'}{counted})."
+elif proof.skipped:
+    proof_text = "NOT proven on this install: the source texts are missing (see README)."
+else:
+    proof_text = "NOT proven on this install: run `python -m layers validate` to see why."
+st.caption(f"Quotes {proof_text}")
 st.caption(
     f"Facilities: {FACILITY_ATTRIBUTION}. {BOUNDARY_ATTRIBUTION}. "
     "Testimony records: xinjiang-atlas contributors, CC BY 4.0, each citing its source. "

@@ -20,7 +20,20 @@ from layers._problem import Problem
 from layers._tables import RawTable
 from layers.records import SOURCE_DIR_ENV
 
-__all__ = ["SourceText", "check_quotes", "normalise_quote_text"]
+__all__ = [
+    "REQUIRE_SOURCES_ENV",
+    "MissingSource",
+    "QuoteReport",
+    "SourcePathError",
+    "SourceText",
+    "check_quotes",
+    "confined_source_path",
+    "normalise_quote_text",
+    "prove_quotes",
+]
+
+#: Environment variable: ``1`` makes a missing source text a validation failure, not a skip.
+REQUIRE_SOURCES_ENV = "ATLAS_REQUIRE_SOURCES"
 
 _TRANSLATION = str.maketrans(
     {
@@ -30,6 +43,8 @@ _TRANSLATION = str.maketrans(
     }
 )
 _WHITESPACE = re.compile(r"\s+")
+#: A URL scheme (``http:``, ``file:``) or a GDAL virtual file system prefix (``/vsicurl/``).
+_URL_LIKE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|/vsi)", re.IGNORECASE)
 
 
 def normalise_quote_text(text: str) -> str:
@@ -120,8 +135,213 @@ def _whole_words(text: str, start: int, end: int) -> str:
     return text[start:end].strip()
 
 
-def check_quotes(tables: dict[str, RawTable], source_dir: Path) -> list[Problem]:
+class SourcePathError(ValueError):
+    """A ``sources.path`` value that does not name a file inside the source directory.
+
+    Attributes
+    ----------
+    value : str
+        The offending ``path`` value, as ``sources.csv`` has it.
+    reason : str
+        Why it is refused (``"is an absolute path"``...), to follow the value in a message.
+    """
+
+    def __init__(self, value: str, reason: str) -> None:
+        super().__init__(f"{value!r} {reason}")
+        self.value = value
+        self.reason = reason
+
+
+def confined_source_path(source_dir: Path, name: str) -> Path:
+    """Return the file ``name`` names inside ``source_dir``, resolved (symlinks followed).
+
+    Only a plain relative path whose resolved form lies strictly inside the resolved source
+    directory is accepted. Nothing is read; whether the file exists is left to the caller.
+
+    Parameters
+    ----------
+    source_dir : pathlib.Path
+        The source directory (it need not exist).
+    name : str
+        A ``sources.path`` value.
+
+    Returns
+    -------
+    pathlib.Path
+        The resolved path, inside ``source_dir.resolve()``.
+
+    Raises
+    ------
+    SourcePathError
+        If ``name`` is empty, URL-like (``http://...``, ``/vsicurl/...``), absolute, has a
+        ``..`` part, cannot be resolved, resolves outside the directory (a symlink pointing
+        out), or names a directory or anything but a regular file.
+
+    Examples
+    --------
+    >>> confined_source_path(Path("/srv/texts"), "../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    layers._quotes.SourcePathError: '../etc/passwd' climbs out of the source directory with '..'
+    """
+    if not name.strip():
+        raise SourcePathError(name, "is empty")
+    if "\x00" in name:
+        raise SourcePathError(name, "contains a NUL character")
+    if _URL_LIKE.match(name) or "://" in name:
+        raise SourcePathError(name, "is a URL or a virtual file system path, not a file name")
+    relative = Path(name)
+    if relative.is_absolute():
+        raise SourcePathError(name, "is an absolute path; give it relative to the directory")
+    if ".." in relative.parts:
+        raise SourcePathError(name, "climbs out of the source directory with '..'")
+    base = Path(source_dir).resolve()
+    try:
+        target = (base / relative).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # RuntimeError: a symlink loop
+        raise SourcePathError(name, f"cannot be resolved ({exc.__class__.__name__})") from None
+    if target == base:
+        raise SourcePathError(name, "names the source directory itself, not a file in it")
+    if not target.is_relative_to(base):
+        raise SourcePathError(name, "resolves outside the source directory (a symlink?)")
+    if target.is_dir():
+        raise SourcePathError(name, "names a directory, not a file")
+    if target.exists() and not target.is_file():
+        raise SourcePathError(name, "is not a regular file")
+    return target
+
+
+@dataclass(frozen=True)
+class MissingSource:
+    """A source text ``sources.csv`` names that is not on this machine.
+
+    Attributes
+    ----------
+    source_id : str
+        The source's ``id``.
+    path : str
+        Its ``path`` value (relative to the source directory).
+    sha256 : str
+        The ``sha256`` recorded for it (empty if none is).
+    line : int
+        Its line in ``sources.csv``.
+    quotes : int
+        How many quotes cite it (none of them was checked).
+    reason : str
+        ``"the source directory does not exist"`` or ``"no such file"``.
+    """
+
+    source_id: str
+    path: str
+    sha256: str
+    line: int
+    quotes: int
+    reason: str
+
+    def describe(self) -> str:
+        """Return ``'id': 'path', sha256 '...' (N quotes)`` for the skip notice."""
+        sha = repr(self.sha256) if self.sha256 else "not recorded"
+        return f"{self.source_id!r}: {self.path!r}, sha256 {sha} ({self.quotes} quotes)"
+
+
+@dataclass(frozen=True)
+class QuoteReport:
+    """What :func:`prove_quotes` found: problems, missing texts and what was checked.
+
+    Attributes
+    ----------
+    source_dir : pathlib.Path
+        The source directory, resolved.
+    sources_file : str
+        The file of the ``sources`` table (``"sources.csv"``), for problems.
+    problems : tuple of Problem
+        Bad paths, unreadable texts, sha256 mismatches and quotes not found. Missing texts
+        are not among them (see :attr:`missing` and :meth:`missing_problems`).
+    missing : tuple of MissingSource
+        Source texts not on this machine: their quotes were not checked.
+    sources : int
+        Source texts read and hashed.
+    quotes : int
+        Quotes checked against a text (found or not).
+    unchecked : int
+        Quotes not checked: their text is missing, unreadable or refused, or the package
+        has no ``sources`` table.
+    """
+
+    source_dir: Path
+    sources_file: str
+    problems: tuple[Problem, ...] = ()
+    missing: tuple[MissingSource, ...] = ()
+    sources: int = 0
+    quotes: int = 0
+    unchecked: int = 0
+
+    @property
+    def skipped(self) -> bool:
+        """Whether some source text is missing, so the quote proof was (partly) skipped."""
+        return bool(self.missing)
+
+    @property
+    def proven(self) -> bool:
+        """Whether every quote was found in its source text, whose sha256 matched."""
+        return not self.problems and not self.missing and self.unchecked == 0
+
+    def _where(self, them: str = "them") -> str:
+        exists = "" if self.source_dir.is_dir() else " (it does not exist)"
+        return (
+            f"put {them} in {str(self.source_dir)!r}{exists}, or give the directory holding "
+            f"{them} with --sources DIR or ${SOURCE_DIR_ENV}"
+        )
+
+    def notice(self) -> str:
+        """Return the loud skip notice naming every missing text ('' when none is missing)."""
+        if not self.missing:
+            return ""
+        count, n = sum(m.quotes for m in self.missing), len(self.missing)
+        texts = "1 source text is" if n == 1 else f"{n} source texts are"
+        lines = [
+            f"quote proof SKIPPED: {texts} missing, so {count} quotes were not proven verbatim "
+            "(the texts are not in the repository: copyright):"
+        ]
+        lines += [f"  - {m.describe()}: {m.reason}" for m in self.missing]
+        where = self._where("it" if n == 1 else "them")
+        lines.append(
+            f"To prove them, {where}. Set {REQUIRE_SOURCES_ENV}=1 (as CI does) to make a "
+            "missing text a failure."
+        )
+        return "\n".join(lines)
+
+    def missing_problems(self) -> list[Problem]:
+        """Return one problem per missing text, for when the texts are required."""
+        return [
+            Problem(
+                self.sources_file,
+                m.line,
+                "path",
+                f"cannot read {m.path!r} in {str(self.source_dir)!r}: {m.reason}; {m.quotes} "
+                f"quotes citing {m.source_id!r} were not checked (expected sha256 "
+                f"{m.sha256!r}); {self._where('it')} ({REQUIRE_SOURCES_ENV}=1 requires the "
+                "texts)",
+            )
+            for m in self.missing
+        ]
+
+
+def _quoted_tables(tables: dict[str, RawTable]) -> list[RawTable]:
+    return [
+        table
+        for table in tables.values()
+        if {"quote", "source_id"} <= {f["name"] for f in table.fields()}
+    ]
+
+
+def prove_quotes(tables: dict[str, RawTable], source_dir: Path) -> QuoteReport:
     """Check source files exist with the recorded sha256 and hold every row's quote.
+
+    Only files that :func:`confined_source_path` accepts are ever opened: a ``path`` that is
+    absolute, climbs out with ``..``, is URL-like, or resolves outside ``source_dir`` through
+    a symlink is a problem and nothing is read from it, so no sha256 or passage of a file
+    outside the source directory can appear in a message.
 
     Parameters
     ----------
@@ -133,42 +353,53 @@ def check_quotes(tables: dict[str, RawTable], source_dir: Path) -> list[Problem]
 
     Returns
     -------
-    list of Problem
-        A missing directory is one problem; a missing or unreadable file one per source; a
-        hash mismatch one per source; then one per quote not found.
+    QuoteReport
+        One problem per refused path, unreadable file or sha256 mismatch, then one per quote
+        not found; a missing directory or file is listed in ``missing``, not as a problem.
     """
-    sources = tables.get("sources")
-    if sources is None:
-        return []
-    quoted = [
-        table
-        for table in tables.values()
-        if {"quote", "source_id"} <= {f["name"] for f in table.fields()}
-    ]
+    source_dir = Path(source_dir).resolve()
+    quoted = _quoted_tables(tables)
     cited: dict[str, int] = {}
     for table in quoted:
         for row in table:
             if row.get("quote"):
                 cited[row.get("source_id")] = cited.get(row.get("source_id"), 0) + 1
-    if not Path(source_dir).is_dir():
-        msg = (
-            f"source directory {str(source_dir)!r} does not exist: no quote was checked "
-            f"({sum(cited.values())} quotes); give it with --sources DIR or ${SOURCE_DIR_ENV}"
-        )
-        return [Problem(sources.file, None, "path", msg)]
+    sources = tables.get("sources")
+    if sources is None:
+        return QuoteReport(source_dir, "sources.csv", unchecked=sum(cited.values()))
+    dir_exists = source_dir.is_dir()
     problems: list[Problem] = []
+    missing: list[MissingSource] = []
     texts: dict[str, SourceText] = {}
     for row in sources:
         source_id, name = row.get("id"), row.get("path")
         if not source_id or not name:
             continue
-        path = Path(source_dir) / name
+        unchecked = f"{cited.get(source_id, 0)} quotes citing {source_id!r} were not checked"
+        try:
+            path = confined_source_path(source_dir, name)
+        except SourcePathError as exc:
+            msg = (
+                f"source {source_id!r}: path {exc.value!r} {exc.reason}; a source path must "
+                f"name a file inside {str(source_dir)!r}: nothing was read from it and "
+                f"{unchecked}"
+            )
+            problems.append(Problem(sources.file, row.line, "path", msg))
+            continue
+        if not dir_exists or not path.exists():
+            reason = "the source directory does not exist" if not dir_exists else "no such file"
+            missing.append(
+                MissingSource(
+                    source_id, name, row.get("sha256"), row.line, cited.get(source_id, 0), reason
+                )
+            )
+            continue
         try:
             text = SourceText.read(path)
         except (OSError, UnicodeDecodeError) as exc:
             msg = (
                 f"cannot read {name!r} in {str(source_dir)!r} ({exc.__class__.__name__}); "
-                f"{cited.get(source_id, 0)} quotes citing {source_id!r} were not checked"
+                f"{unchecked}"
             )
             problems.append(Problem(sources.file, row.line, "path", msg))
             continue
@@ -180,14 +411,45 @@ def check_quotes(tables: dict[str, RawTable], source_dir: Path) -> list[Problem]
                 "changed since its quotes were checked; check them again, then update sha256"
             )
             problems.append(Problem(sources.file, row.line, "sha256", msg))
+    checked = 0
     for table in quoted:
         for row in table:
             quote, text_of = row.get("quote"), texts.get(row.get("source_id"))
-            if not quote or text_of is None or text_of.contains(quote):
+            if not quote or text_of is None:
+                continue
+            checked += 1
+            if text_of.contains(quote):
                 continue
             line, excerpt, score = text_of.closest(quote)
             msg = f"{quote!r} is not in {text_of.path.name!r}"
             if score > 0:
                 msg += f" (closest: line {line}, {excerpt!r}, score {score:.0f})"
             problems.append(Problem(table.file, row.line, "quote", msg))
-    return problems
+    return QuoteReport(
+        source_dir,
+        sources.file,
+        problems=tuple(problems),
+        missing=tuple(missing),
+        sources=len(texts),
+        quotes=checked,
+        unchecked=sum(cited.values()) - checked,
+    )
+
+
+def check_quotes(
+    tables: dict[str, RawTable], source_dir: Path, *, require_sources: bool = True
+) -> list[Problem]:
+    """Return the problems of :func:`prove_quotes`, missing texts too when they are required.
+
+    Parameters
+    ----------
+    tables : dict of str to RawTable
+        The package read as text.
+    source_dir : pathlib.Path
+        Directory holding the files named by ``sources.path``.
+    require_sources : bool
+        Whether a missing source directory or file is a problem (one per source).
+    """
+    report = prove_quotes(tables, source_dir)
+    extra = report.missing_problems() if require_sources else []
+    return list(report.problems) + extra

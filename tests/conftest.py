@@ -1,4 +1,4 @@
-"""Fixtures for the app and browser tests: a real ``streamlit run`` and Debian's chromium."""
+"""Fixtures: a real ``streamlit run``, Debian's chromium, and the (uncommitted) source texts."""
 
 from __future__ import annotations
 
@@ -124,6 +124,25 @@ def chromium() -> Iterator[object]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def source_texts() -> Path:
+    """The directory of the real source texts named by ``data/sources.csv``, all present.
+
+    The texts are not in the repository (copyright). Without them a test using this fixture
+    skips with the validator's notice (which texts, their sha256, where to put them), or fails
+    with ``ATLAS_REQUIRE_SOURCES=1`` (set by ``.ci/run``) so that CI cannot skip silently.
+    """
+    from layers.records import source_dir
+    from layers.validate import quote_proof_status, sources_required
+
+    status = quote_proof_status()
+    if status.skipped:
+        if sources_required():  # set by .ci/run: no silent skip
+            pytest.fail(status.message)
+        pytest.skip(status.message)
+    return source_dir()
 
 
 @pytest.fixture

@@ -29,9 +29,7 @@ from geo._build_alias_seed import (
 
 ROOT = Path(__file__).resolve().parents[1]
 ALIASES = ROOT / "geo" / "data" / "aliases.csv"
-SOURCE_TEXT = (
-    ROOT.parent / "shared" / "sources" / "kusainov-2020-gloom-sunset-on-east-turkestan.txt"
-)
+SOURCE_NAME = "kusainov-2020-gloom-sunset-on-east-turkestan.txt"  # in the source_texts dir
 PLACES = ROOT / "data" / "places.csv"
 BUZZFEED = ROOT / "data" / "external" / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"
 
@@ -382,10 +380,8 @@ def test_villages_no_gazetteer_has_are_not_aliases_of_their_unit(village: str, u
     assert [q for q in quoted if village in q and q in row["quote"]], row["note"]
 
 
-def test_testimony_attestations_are_verbatim_in_the_source() -> None:
-    if not SOURCE_TEXT.exists():
-        pytest.skip(f"source text not found at {SOURCE_TEXT}")
-    text = SOURCE_TEXT.read_text(encoding="utf-8")
+def test_testimony_attestations_are_verbatim_in_the_source(source_texts: Path) -> None:
+    text = (source_texts / SOURCE_NAME).read_text(encoding="utf-8")
     claimed = [r["alias"] for r in _rows() if "testimony" in r["attested"]]
     assert claimed
     assert [a for a in claimed if a.casefold() not in text.casefold()] == []

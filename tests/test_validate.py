@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +17,9 @@ from geo._errors import PlaceNotFound
 from layers import validate
 from layers._checks import _check_override_country, edtf_bounds
 from layers._names import name_key
-from layers._quotes import SourceText, normalise_quote_text
+from layers._quotes import SourceText, confined_source_path, normalise_quote_text
 from layers._tables import RawRow
-from layers.validate import Problem, validate_package
+from layers.validate import Problem, check_package, quote_proof_status, validate_package
 from tests.fixtures import make_bad_packages as fixtures
 
 PACKAGES = fixtures.PACKAGES
@@ -51,8 +53,11 @@ def fake_geocode(name: str, *, country: str | None = None) -> FakePlace:
         raise PlaceNotFound(msg, query=name, candidates=[("Fuhai", 20.0)]) from None
 
 
-def run_case(case: str, sources: Path = SOURCES) -> list[Problem]:
-    return validate_package(PACKAGES / case, sources, geocoder=fake_geocode)
+def run_case(case: str, sources: Path = SOURCES, *, strict: bool = True) -> list[Problem]:
+    """Validate a fixture package; ``strict``: a missing source text is a problem (as in CI)."""
+    return validate_package(
+        PACKAGES / case, sources, geocoder=fake_geocode, require_sources=strict
+    )
 
 
 def test_fixtures_are_up_to_date(tmp_path: Path) -> None:
@@ -86,12 +91,48 @@ def test_problem_format() -> None:
     assert str(Problem("sources.csv", None, None, "gone")) == "sources.csv:-:-: gone"
 
 
-def test_missing_source_directory_is_one_problem(tmp_path: Path) -> None:
-    problems = run_case("good", tmp_path / "nowhere")
-    assert len(problems) == 1
-    assert problems[0].file == "sources.csv"
-    assert "does not exist" in problems[0].message
-    assert "(11 quotes)" in problems[0].message
+def test_missing_source_directory_is_one_problem_when_required(tmp_path: Path) -> None:
+    (problem,) = run_case("good", tmp_path / "nowhere")
+    assert (problem.file, problem.row, problem.field) == ("sources.csv", 2, "path")
+    assert "the source directory does not exist" in problem.message
+    assert "11 quotes citing 'fx-source' were not checked" in problem.message
+    assert repr(fixtures.SOURCE_SHA256) in problem.message
+
+
+def test_missing_source_directory_skips_the_quote_proof(tmp_path: Path) -> None:
+    result = check_package(
+        PACKAGES / "good", tmp_path / "nowhere", geocoder=fake_geocode, require_sources=False
+    )
+    assert result.problems == []
+    assert result.quotes_skipped
+    assert result.quotes is not None
+    notice = result.quotes.notice()
+    assert notice.startswith("quote proof SKIPPED: 1 source text is missing, so 11 quotes")
+    assert f"'fx-source': {fixtures.SOURCE_NAME!r}" in notice
+    assert repr(fixtures.SOURCE_SHA256) in notice
+    assert repr(str((tmp_path / "nowhere").resolve())) in notice
+    assert "--sources DIR or $ATLAS_SOURCE_DIR" in notice
+    assert "ATLAS_REQUIRE_SOURCES=1" in notice
+
+
+def test_missing_source_file_skips_only_when_allowed() -> None:
+    assert run_case("missing_source_file", strict=False) == []
+    (problem,) = run_case("missing_source_file", strict=True)
+    assert "cannot read 'no-such-file.txt'" in problem.message
+    assert "no such file" in problem.message
+
+
+def test_require_sources_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ATLAS_REQUIRE_SOURCES", raising=False)
+    assert validate.sources_required() is False
+    assert validate_package(PACKAGES / "good", tmp_path, geocoder=fake_geocode) == []
+    monkeypatch.setenv("ATLAS_REQUIRE_SOURCES", "1")
+    assert validate.sources_required() is True
+    problems = validate_package(PACKAGES / "good", tmp_path, geocoder=fake_geocode)
+    assert [(p.file, p.row, p.field) for p in problems] == [("sources.csv", 2, "path")]
+    assert validate.sources_required({"ATLAS_REQUIRE_SOURCES": "0"}) is False
 
 
 def test_source_directory_from_environment(
@@ -99,10 +140,201 @@ def test_source_directory_from_environment(
 ) -> None:
     shutil.copytree(SOURCES, tmp_path / "texts")
     monkeypatch.setenv("ATLAS_SOURCE_DIR", str(tmp_path / "texts"))
-    assert validate_package(PACKAGES / "good", geocoder=fake_geocode) == []
+    good = PACKAGES / "good"
+    assert validate_package(good, geocoder=fake_geocode, require_sources=True) == []
     monkeypatch.setenv("ATLAS_SOURCE_DIR", str(tmp_path / "elsewhere"))
-    problems = validate_package(PACKAGES / "good", geocoder=fake_geocode)
+    problems = validate_package(good, geocoder=fake_geocode, require_sources=True)
     assert [p.field for p in problems] == ["path"]
+    assert str(tmp_path / "elsewhere") in problems[0].message
+
+
+# --- source paths are confined to the source directory ---------------------------------------
+
+#: Planted in a file beside the source directory: no message may ever show it.
+SECRET = "SECRET-7f3a91"
+
+
+def _package_citing(tmp_path: Path, path_value: str) -> tuple[Path, Path, Path]:
+    """Copy the good package and its texts into ``tmp_path``; ``sources.path`` := the value.
+
+    Returns the package, the source directory and a file outside it whose every line mixes
+    :data:`SECRET` into passages like the quotes (so reading it would leak it into a
+    "closest" excerpt, and its sha256 into a mismatch message).
+    """
+    package, texts = tmp_path / "pkg", tmp_path / "texts"
+    shutil.copytree(PACKAGES / "good", package)
+    shutil.copytree(SOURCES, texts)
+    outside = tmp_path / "outside.txt"
+    outside.write_text(
+        "".join(
+            f"{SECRET} {line.replace(' ', f' {SECRET} ', 2)} {SECRET}\n"
+            for line in fixtures.SOURCE_TEXT.splitlines()
+        ),
+        encoding="utf-8",
+    )
+    sources = package / "sources.csv"
+    with sources.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["path"] = path_value
+    with sources.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return package, texts, outside
+
+
+def _assert_refused(
+    problems: list[Problem], value: str, outside: Path, reason: str
+) -> None:
+    rendered = "\n".join(map(str, problems))
+    assert len(problems) == 1, rendered
+    (problem,) = problems
+    assert (problem.file, problem.row, problem.field) == ("sources.csv", 2, "path"), rendered
+    assert str(problem).startswith(f"sources.csv:2:path: source 'fx-source': path {value!r} ")
+    assert reason in problem.message
+    assert "nothing was read from it and 11 quotes citing 'fx-source' were not checked" in (
+        problem.message
+    )
+    assert SECRET not in rendered
+    assert hashlib.sha256(outside.read_bytes()).hexdigest() not in rendered
+    assert "closest" not in rendered
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("traversal", "climbs out of the source directory with '..'"),
+        ("absolute", "is an absolute path"),
+        ("symlink", "resolves outside the source directory"),
+        ("symlinked_dir", "resolves outside the source directory"),
+    ],
+)
+def test_source_path_outside_the_directory_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, reason: str, strict: bool
+) -> None:
+    values = {
+        "traversal": "../outside.txt",
+        "absolute": str(tmp_path / "outside.txt"),
+        "symlink": "link.txt",
+        "symlinked_dir": "up/outside.txt",
+    }
+    package, texts, outside = _package_citing(tmp_path, values[kind])
+    (texts / "link.txt").symlink_to(outside)
+    (texts / "up").symlink_to(tmp_path, target_is_directory=True)
+    read: list[Path] = []
+    original = SourceText.read.__func__
+
+    def spy(cls: type[SourceText], path: Path) -> SourceText:
+        read.append(Path(path).resolve())
+        return original(cls, path)
+
+    monkeypatch.setattr(SourceText, "read", classmethod(spy))
+    problems = validate_package(package, texts, geocoder=fake_geocode, require_sources=strict)
+    _assert_refused(problems, values[kind], outside, reason)
+    assert outside.resolve() not in read
+    status = quote_proof_status(package, texts)
+    assert not status.proven
+    assert SECRET not in status.message
+    assert outside.resolve() not in read
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("/etc/passwd", "is an absolute path"),
+        ("../../../../etc/passwd", "climbs out of the source directory with '..'"),
+        ("/vsicurl/http://198.51.100.7/book.txt", "is a URL or a virtual file system path"),
+        ("file:///etc/passwd", "is a URL or a virtual file system path"),
+        ("https://198.51.100.7/book.txt", "is a URL or a virtual file system path"),
+        (".", "names the source directory itself"),
+        ("subdir", "names a directory, not a file"),
+        ("sub/../fixture-source.txt", "climbs out of the source directory with '..'"),
+    ],
+)
+def test_source_path_must_name_a_file_in_the_directory(
+    tmp_path: Path, value: str, reason: str
+) -> None:
+    package, texts, outside = _package_citing(tmp_path, value)
+    (texts / "subdir").mkdir()
+    problems = validate_package(package, texts, geocoder=fake_geocode, require_sources=False)
+    _assert_refused(problems, value, outside, reason)
+    assert "root:" not in "\n".join(map(str, problems))
+
+
+def test_bad_source_path_is_refused_even_without_the_directory(tmp_path: Path) -> None:
+    package, _, outside = _package_citing(tmp_path, "../outside.txt")
+    result = check_package(
+        package, tmp_path / "nowhere", geocoder=fake_geocode, require_sources=False
+    )
+    _assert_refused(result.problems, "../outside.txt", outside, "climbs out")
+    assert not result.quotes_skipped  # refused, not missing
+
+
+def test_confined_source_path_accepts_files_inside(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "b.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "alias.txt").symlink_to(tmp_path / "a" / "b.txt")
+    assert confined_source_path(tmp_path, "a/b.txt") == (tmp_path / "a" / "b.txt").resolve()
+    assert confined_source_path(tmp_path, "alias.txt") == (tmp_path / "a" / "b.txt").resolve()
+    assert confined_source_path(tmp_path, "not-yet.txt") == (tmp_path / "not-yet.txt").resolve()
+
+
+# --- the quote proof as the app shows it -----------------------------------------------------
+
+
+def test_quote_proof_status_proven_and_skipped(tmp_path: Path) -> None:
+    proven = quote_proof_status(PACKAGES / "good", SOURCES)
+    assert (proven.proven, proven.skipped, proven.sources, proven.quotes) == (True, False, 1, 11)
+    assert proven.message.startswith("quotes proven against the source texts in ")
+    skipped = quote_proof_status(PACKAGES / "good", tmp_path / "nowhere")
+    assert (skipped.proven, skipped.skipped, skipped.sources, skipped.quotes) == (
+        False, True, 0, 0
+    )
+    assert "quote proof SKIPPED" in skipped.message
+    assert "'fx-source'" in skipped.message
+    assert repr(fixtures.SOURCE_SHA256) in skipped.message
+    wrong = quote_proof_status(PACKAGES / "quote_not_in_source", SOURCES)
+    assert (wrong.proven, wrong.skipped, wrong.problems) == (False, False, 1)
+    gone = quote_proof_status(tmp_path / "no-package", SOURCES)
+    assert (gone.proven, gone.problems) == (False, 1)
+
+
+def _real_data_copy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """Copy data/'s descriptor and tables (not the source texts: they never were there)."""
+    target = tmp_path / "data"
+    target.mkdir()
+    for path in [ROOT / "data" / "datapackage.json", *(ROOT / "data").glob("*.csv")]:
+        shutil.copyfile(path, target / path.name)
+    with (target / "sources.csv").open(encoding="utf-8", newline="") as handle:
+        first = next(csv.DictReader(handle))
+    return target, first
+
+
+def test_cli_without_source_texts_skips_loudly_and_exits_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, source = _real_data_copy(tmp_path)
+    monkeypatch.delenv("ATLAS_REQUIRE_SOURCES", raising=False)
+    monkeypatch.setenv("ATLAS_SOURCE_DIR", str(tmp_path / "nowhere"))
+    status = validate.main(["--data", str(data)])
+    captured = capsys.readouterr()
+    assert status == 0, captured.out
+    assert captured.out.endswith(
+        " tables: 0 problems; quote proof SKIPPED (source texts missing)\n"
+    )
+    assert captured.err.startswith("quote proof SKIPPED: 1 source text is missing")
+    assert f"{source['id']!r}: {source['path']!r}, sha256 {source['sha256']!r}" in captured.err
+    assert repr(str((tmp_path / "nowhere").resolve())) in captured.err
+
+    monkeypatch.setenv("ATLAS_REQUIRE_SOURCES", "1")
+    status = validate.main(["--data", str(data)])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.out.startswith(f"sources.csv:2:path: cannot read {source['path']!r}")
+    assert repr(source["sha256"]) in captured.out
+    assert captured.out.endswith(" tables: 1 problem\n")
+    assert captured.err == ""
 
 
 def test_quote_problem_names_closest_passage() -> None:
@@ -226,13 +458,13 @@ def test_name_key_keeps_different_names_apart(a: str, b: str) -> None:
     assert name_key(a) != name_key(b)
 
 
-def test_real_data_validates() -> None:
+def test_real_data_validates(source_texts: Path) -> None:
     """The curated package in data/ passes every check, with the real geocoder and sources."""
     data = ROOT / "data"
     missing = [n for n in ("sources.csv", "places.csv", "people.csv") if not (data / n).exists()]
     if missing:
         pytest.fail(f"data/ lacks {missing}: the curated tables have not landed")
-    problems = validate_package(data)
+    problems = validate_package(data, source_texts, require_sources=True)
     assert problems == [], "\n".join(map(str, problems))
 
 
