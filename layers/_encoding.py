@@ -44,6 +44,7 @@ CANDIDATE_ENCODINGS = (
 )
 """Encodings charset-normalizer may choose among when a file is not UTF-8."""
 
+_WESTERN = frozenset({"cp1252", "iso8859-1"})
 _CHUNK = 1 << 20
 _SAMPLE = 4 << 20
 _BOMS = (
@@ -202,7 +203,21 @@ def _best_single_guess(sample: bytes) -> str | None:
         ranked.append((_plausibility(text, name), -index, name))
     if not ranked:
         return None
-    return max(ranked)[2]
+    best = max(ranked)[2]
+    if _mostly_ascii(sample):
+        # A few accented letters in English-language text: Windows-1252 (or Latin-1) unless its
+        # reading is implausible. A DOS code page or GB18030 can score higher on a handful of
+        # bytes ("50°N" read as GB18030 is one CJK "word"), which turns them into mojibake.
+        western = [r for r in ranked if r[2] in _WESTERN and r[0] >= 0]
+        if western:
+            return max(western)[2]
+    return best
+
+
+def _mostly_ascii(sample: bytes) -> bool:
+    """Whether at most 1 byte in 10 of ``sample`` is outside ASCII."""
+    high = sum(1 for byte in sample if byte > 0x7F)
+    return high * 10 <= len(sample)
 
 
 def _script(ch: str) -> str:

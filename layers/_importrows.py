@@ -11,6 +11,7 @@ import importlib
 import logging
 import math
 import re
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
@@ -27,15 +28,18 @@ from geo._errors import CoordinateError, GeoError
 from geo.coords import validate_lonlat
 from layers._csvsafe import FORMULA_PREFIXES, safe_cell
 from layers._encoding import undecodable_bytes as _undecodable
-from layers._importread import ImportProblem, RawRow
+from layers._importread import FileImportError, ImportProblem, RawRow
 from layers._mapping import Mapping, facility_schema
 
 __all__ = [
     "REGION",
     "VERBATIM_FIELDS",
+    "GeocodeBudget",
+    "GeocodeBudgetError",
     "Options",
     "Outcome",
     "curated_rows",
+    "default_geocoder",
     "facility_rows",
     "flag_outside_districts",
     "note_from_flags",
@@ -80,13 +84,73 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Options:
-    """What the user asked for, passed down to the row checks."""
+    """What the user asked for, passed down to the row checks.
+
+    ``deadline`` is a :func:`time.monotonic` time after which the import stops with a
+    :class:`~layers._importread.FileImportError` (its time budget); None for no budget.
+    """
 
     source_id: str
     repair_geometry: bool
     fix_swapped: bool
     check_region: bool
     geocoder: Callable[..., Any] | None = None
+    deadline: float | None = None
+
+    def check_time(self, file: str, row: int) -> None:
+        """Raise if the import has run past its deadline (naming the row it reached)."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            msg = f"{file!r}: the import ran over its time budget at row {row}; nothing written"
+            raise FileImportError(msg, path=file)
+
+
+class GeocodeBudgetError(LookupError):
+    """A file asks the geocoder for more distinct names than one import may look up."""
+
+    def __init__(self, message: str, *, query: str, limit: int) -> None:
+        super().__init__(message)
+        self.query = query
+        self.limit = limit
+
+
+class GeocodeBudget:
+    """A geocoder that looks each distinct name up once, and at most ``limit`` names per file.
+
+    Parameters
+    ----------
+    geocode : callable
+        ``geocode(name) -> Place``, raising :class:`LookupError` or ``geo.GeoError``.
+    limit : int
+        Most distinct names looked up; later new names raise :class:`GeocodeBudgetError`.
+    """
+
+    def __init__(self, geocode: Callable[..., Any], limit: int) -> None:
+        self._geocode = geocode
+        self.limit = limit
+        self._answers: dict[str, Any] = {}
+
+    @property
+    def looked_up(self) -> int:
+        """Distinct names looked up so far."""
+        return len(self._answers)
+
+    def __call__(self, query: str) -> Any:
+        """Return the place for ``query``; raise what the geocoder raised for it."""
+        if query not in self._answers:
+            if len(self._answers) >= self.limit:
+                msg = (
+                    f"{query!r} was not geocoded: the file names more than {self.limit:,} "
+                    "distinct places without coordinates (the geocoding budget of one import)"
+                )
+                raise GeocodeBudgetError(msg, query=query, limit=self.limit)
+            try:
+                self._answers[query] = self._geocode(query)
+            except (LookupError, GeoError) as exc:
+                self._answers[query] = exc
+        answer = self._answers[query]
+        if isinstance(answer, BaseException):
+            raise answer.with_traceback(None)
+        return answer
 
 
 def _in_region(lon: float, lat: float) -> bool:
@@ -219,6 +283,11 @@ def _check_geometry(
     return None
 
 
+def default_geocoder() -> Callable[..., Any] | None:
+    """Return ``geo.geocode``, or None when it cannot be imported (rows then need coordinates)."""
+    return _geocoder()
+
+
 @lru_cache(maxsize=1)
 def _geocoder() -> Callable[..., Any] | None:
     """Return ``geo.geocode`` or None if the geocoder cannot be imported."""
@@ -306,6 +375,9 @@ def _geocode_row(
         return None
     try:
         place = geocode(query)
+    except GeocodeBudgetError as exc:
+        outcome.rejections.append((query_field, f"no coordinates ({given}) and {exc}"))
+        return None
     except (LookupError, GeoError) as exc:
         outcome.rejections.append(
             (query_field, f"no coordinates ({given}) and {query!r} was not found: {exc}")
@@ -491,8 +563,10 @@ def facility_rows(
     seen_names: dict[str, tuple[int, str]] = {}
     outcomes = []
     for raw in rows:
+        options.check_time(file, raw.row)
         outcome = Outcome(raw.row, {})
         outcome.rejections.extend(raw.problems)
+        outcome.flags.extend(raw.flags)
         if not any(v.strip() for v in raw.cells.values()) and (
             raw.geometry is None or raw.geometry.is_empty
         ):
@@ -561,8 +635,10 @@ def curated_rows(
     used_values: Counter[tuple[str, str, str]] = Counter()
     outcomes = []
     for raw in rows:
+        options.check_time(file, raw.row)
         outcome = Outcome(raw.row, {})
         outcome.rejections.extend(raw.problems)
+        outcome.flags.extend(raw.flags)
         if not any(v.strip() for v in raw.cells.values()) and raw.geometry is None:
             outcome.rejections.append(("-", "empty row"))
             outcomes.append(outcome)

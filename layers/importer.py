@@ -35,17 +35,21 @@ data directory and moved into place with :func:`os.replace` at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
+import fcntl
 import importlib
 import json
 import logging
+import math
 import os
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -67,9 +71,11 @@ from layers._importread import (
 from layers._importrows import (
     REGION,
     VERBATIM_FIELDS,
+    GeocodeBudget,
     Options,
     Outcome,
     curated_rows,
+    default_geocoder,
     facility_rows,
     flag_outside_districts,
     note_from_flags,
@@ -89,7 +95,10 @@ from layers.records import source_dir as resolve_source_dir
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_GEOCODE",
     "DEFAULT_MAX_ROWS",
+    "DEFAULT_MAX_SECONDS",
+    "LOCK_NAME",
     "REGION",
     "FileImportError",
     "ImportProblem",
@@ -106,6 +115,20 @@ DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 
 DEFAULT_MAX_ROWS = 200_000
 """Most rows or features the importer reads (``--max-rows``)."""
+
+DEFAULT_MAX_GEOCODE = 2_000
+"""Most distinct place names one import geocodes (``--max-geocode``); rows past it are rejected."""
+
+DEFAULT_MAX_SECONDS = 600.0
+"""Time budget of one import (``--max-seconds``); past it the import stops, writing nothing."""
+
+LOCK_NAME = ".import.lock"
+"""Lock file in the data directory that serialises imports (``fcntl.flock``)."""
+
+STAGING_PREFIX = ".import-"
+"""Prefix of the staging folders in the data directory (git-ignored; a stale one is swept)."""
+
+_LOCK_WAIT = 120.0
 
 _KML_DISPLAY = (
     "timestamp",
@@ -390,6 +413,8 @@ def import_file(
     delimiter: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    max_geocode: int = DEFAULT_MAX_GEOCODE,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
     geocoder: Callable[..., Any] | None = None,
     validator: Callable[[Path, Path], Sequence[Any]] | None = None,
 ) -> ImportReport:
@@ -421,7 +446,11 @@ def import_file(
     encoding, delimiter : str, optional
         Override the detected text encoding and CSV delimiter.
     max_bytes, max_rows : int, optional
-        File size and row/feature limits.
+        File size (also the most a KMZ may unzip to) and row/feature limits.
+    max_geocode : int, optional
+        Most distinct place names geocoded (each looked up once); rows past it are rejected.
+    max_seconds : float or None, optional
+        Time budget; past it the import stops with :class:`FileImportError`, writing nothing.
     geocoder : callable, optional
         ``geocode(name) -> Place`` for rows without coordinates; default ``geo.geocode``.
     validator : callable, optional
@@ -442,11 +471,12 @@ def import_file(
     if not file_path.is_file():
         msg = f"{str(file_path)!r} is not a file"
         raise FileImportError(msg, path=str(file_path))
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
     size = file_path.stat().st_size
     if size > max_bytes:
         msg = (
-            f"{file!r} is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:.1f} MB "
-            "(--max-size)"
+            f"{file!r} is {size / 2**20:.1f} MB, over the limit of {max_bytes / 2**20:.1f} MB "
+            "(--max-size; 1 MB = 2**20 bytes)"
         )
         raise FileImportError(msg, path=str(file_path))
     try:
@@ -479,12 +509,6 @@ def import_file(
     sha = sha256_file(file_path)
     if the_kind == "facilities":
         target_dir = data / "imports" / the_source_id
-        if target_dir.exists() and not replace:
-            msg = (
-                f"source id {the_source_id!r} was imported before ({str(target_dir)!r}); "
-                "use --replace or another --source-id"
-            )
-            raise FileImportError(msg, path=str(file_path))
     else:
         # Rows appended to a curated table cannot be replaced automatically: one provenance
         # directory per imported file (by content), and a second import of it is refused.
@@ -492,12 +516,8 @@ def import_file(
         if replace:
             msg = f"--replace works for facility lists only; edit {the_kind}.csv by hand"
             raise FileImportError(msg, path=str(file_path))
-        if target_dir.exists():
-            msg = (
-                f"{file!r} (sha256 {sha[:12]}...) was already imported into {the_kind}.csv; "
-                f"see {str(target_dir / 'provenance.json')!r}"
-            )
-            raise FileImportError(msg, path=str(file_path))
+    # Checked now for a quick answer, and again under the import lock before writing.
+    _refuse_existing(target_dir, file_path, the_kind, the_source_id, sha, replace=replace)
 
     notes: list[ImportProblem] = []
     suffix = file_path.suffix.lower()
@@ -527,10 +547,17 @@ def import_file(
             used_delimiter = (
                 "\t" if suffix in {".tsv", ".tab"} else detect_delimiter(file_path, guess.encoding)
             )
-        header, rows = read_csv(file_path, guess.encoding, used_delimiter, max_rows, notes)
+        header, rows = read_csv(
+            file_path,
+            guess.encoding,
+            used_delimiter,
+            max_rows,
+            notes,
+            guessed=guess.method == "detected",
+        )
         driver = "CSV"
     elif suffix in VECTOR_SUFFIXES:
-        header, rows, driver = read_vector(file_path, max_rows, notes)
+        header, rows, driver = read_vector(file_path, max_rows, notes, max_bytes=max_bytes)
     else:
         msg = (
             f"{file!r}: unsupported file type {suffix!r} (CSV/TSV: "
@@ -561,7 +588,9 @@ def import_file(
         notes.append(
             ImportProblem(file, 0, "-", "note", f"empty columns ignored: {empty_unknown!r}")
         )
-    options = Options(the_source_id, repair_geometry, fix_swapped, True, geocoder)
+    the_geocoder = geocoder or default_geocoder()
+    budget = None if the_geocoder is None else GeocodeBudget(the_geocoder, max_geocode)
+    options = Options(the_source_id, repair_geometry, fix_swapped, True, budget, deadline)
     if the_kind == "facilities":
         outcomes = facility_rows(rows, resolved.columns, the_mapping, options, notes, file)
         notes.extend(flag_outside_districts(outcomes, file))
@@ -587,34 +616,46 @@ def import_file(
         "unknown_columns": list(resolved.unknown),
         "options": {"repair_geometry": repair_geometry, "fix_swapped": fix_swapped},
     }
-    if not check:
-        data.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    # Staged inside data/ (same file system, so os.replace is atomic); a check stages elsewhere.
-    with tempfile.TemporaryDirectory(prefix=".import-", dir=None if check else data) as tmp:
-        stage = Path(tmp) / the_source_id
-        stage.mkdir()
-        table_path: Path | None = None
-        if the_kind == "facilities":
-            _write_facilities(stage, outcomes, provenance, the_mapping)
-        else:
-            table_path = _validate_curated(
-                the_kind,
-                data,
-                resolve_source_dir(source_dir),
-                outcomes,
-                Path(tmp),
-                validator or _validator(),
-            )
-        problems = notes + _problems(outcomes, file)
-        counts = _counts(outcomes)
-        provenance["counts"] = counts
-        provenance["problems"] = [p.to_dict() for p in problems]
-        (stage / "provenance.json").write_text(
-            json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        if not check:
-            written = _commit(stage, target_dir, table_path, data / f"{the_kind}.csv")
+    guard = contextlib.nullcontext() if check else _import_lock(data, notes, file)
+    try:
+        with guard:
+            if not check:
+                _refuse_existing(
+                    target_dir, file_path, the_kind, the_source_id, sha, replace=replace
+                )
+            # Staged inside data/ (same file system, so os.replace is atomic) under the lock;
+            # a check stages in the system's temporary directory.
+            with tempfile.TemporaryDirectory(
+                prefix=STAGING_PREFIX, dir=None if check else data
+            ) as tmp:
+                stage = Path(tmp) / the_source_id
+                stage.mkdir()
+                table_path: Path | None = None
+                if the_kind == "facilities":
+                    _write_facilities(stage, outcomes, provenance, the_mapping)
+                else:
+                    table_path = _validate_curated(
+                        the_kind,
+                        data,
+                        resolve_source_dir(source_dir),
+                        outcomes,
+                        Path(tmp),
+                        validator or _validator(),
+                    )
+                problems = notes + _problems(outcomes, file)
+                counts = _counts(outcomes)
+                provenance["counts"] = counts
+                provenance["problems"] = [p.to_dict() for p in problems]
+                (stage / "provenance.json").write_text(
+                    json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+                )
+                if not check:
+                    written = _commit(stage, target_dir, table_path, data / f"{the_kind}.csv")
+    except OSError as exc:
+        where = exc.filename if exc.filename else str(data)
+        msg = f"cannot write the import under {str(where)!r}: {exc.strerror or exc}"
+        raise FileImportError(msg, path=str(file_path)) from exc
     return ImportReport(
         file=file,
         kind=the_kind,
@@ -628,6 +669,61 @@ def import_file(
         sha256=sha,
         encoding=guess.describe() if guess else None,
     )
+
+
+def _refuse_existing(
+    target_dir: Path, file_path: Path, kind: str, source_id: str, sha: str, *, replace: bool
+) -> None:
+    """Raise if this file or source id was imported before (and ``replace`` does not allow it)."""
+    if kind == "facilities":
+        if target_dir.exists() and not replace:
+            msg = (
+                f"source id {source_id!r} was imported before ({str(target_dir)!r}); "
+                "use --replace or another --source-id"
+            )
+            raise FileImportError(msg, path=str(file_path))
+    elif target_dir.exists():
+        msg = (
+            f"{file_path.name!r} (sha256 {sha[:12]}...) was already imported into {kind}.csv; "
+            f"see {str(target_dir / 'provenance.json')!r}"
+        )
+        raise FileImportError(msg, path=str(file_path))
+
+
+@contextlib.contextmanager
+def _import_lock(data: Path, notes: list[ImportProblem], file: str) -> Iterator[None]:
+    """Hold the data directory's import lock; sweep staging folders a killed import left.
+
+    Every import stages and commits while it holds this lock, so a staging folder found by
+    the holder belongs to an import that died (SIGKILL, power loss): it is removed, and the
+    report says so.
+    """
+    data.mkdir(parents=True, exist_ok=True)
+    lock_path = data / LOCK_NAME
+    with lock_path.open("a") as handle:
+        waited_until = time.monotonic() + _LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > waited_until:
+                    msg = (
+                        f"another import into {str(data)!r} has held {LOCK_NAME!r} for over "
+                        f"{_LOCK_WAIT:.0f} s; try again later"
+                    )
+                    raise FileImportError(msg, path=str(lock_path)) from None
+                time.sleep(0.05)
+        try:
+            for stale in sorted(data.glob(f"{STAGING_PREFIX}*")):
+                if stale.is_dir():
+                    shutil.rmtree(stale)
+                    msg = f"removed {stale.name!r}, left in the data directory by a killed import"
+                    notes.append(ImportProblem(file, 0, "-", "note", msg))
+                    logger.warning("%s", msg)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
@@ -691,9 +787,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="CSV delimiter: a character, or tab/comma/semicolon/pipe (default detected)",
     )
     parser.add_argument(
-        "--max-size", type=float, default=DEFAULT_MAX_BYTES / 2**20, help="file size limit, MB"
+        "--max-size",
+        type=_positive("--max-size", float),
+        default=DEFAULT_MAX_BYTES / 2**20,
+        help="file size limit, MB (2**20 bytes); also the most a KMZ may unzip to",
     )
-    parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS, help="row/feature limit")
+    parser.add_argument(
+        "--max-rows",
+        type=_positive("--max-rows", int),
+        default=DEFAULT_MAX_ROWS,
+        help="row/feature limit",
+    )
+    parser.add_argument(
+        "--max-geocode",
+        type=_positive("--max-geocode", int),
+        default=DEFAULT_MAX_GEOCODE,
+        help="most distinct place names to geocode; rows past it are rejected",
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=_positive("--max-seconds", float),
+        default=DEFAULT_MAX_SECONDS,
+        help="time budget of the import, seconds; past it nothing is written",
+    )
+
+
+def _positive(flag: str, kind: Callable[[str], float]) -> Callable[[str], float]:
+    """Return an argparse type: a finite number above 0, else a message naming the value."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value <= 0:
+            msg = f"{flag} must be a finite number above 0, not {text!r}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return parse
 
 
 def run(args: argparse.Namespace) -> int:
@@ -713,7 +845,9 @@ def run(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             delimiter=args.delimiter,
             max_bytes=int(args.max_size * 2**20),
-            max_rows=args.max_rows,
+            max_rows=int(args.max_rows),
+            max_geocode=int(args.max_geocode),
+            max_seconds=args.max_seconds,
         )
     except FileImportError as exc:
         print(f"error: {exc}", file=sys.stderr)

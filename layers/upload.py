@@ -16,7 +16,14 @@ map's payload as one more layer, "Your upload (not verified)", whose popups are 
 strings escaped here with :func:`layers._popup.esc`; the curated GeoJSON download leaves it out,
 and :attr:`Upload.csv` offers the checked rows back as the importer wrote them.
 
-Limits (settings ``ATLAS_MAX_UPLOAD_MB``, ``ATLAS_MAX_UPLOAD_FEATURES``): :func:`upload_limits`.
+Limits (settings ``ATLAS_MAX_UPLOAD_MB``, ``ATLAS_MAX_UPLOAD_FEATURES``): :func:`upload_limits`;
+besides them, one upload geocodes at most :data:`UPLOAD_MAX_GEOCODE` distinct place names and
+runs for at most :data:`UPLOAD_MAX_SECONDS` seconds. The file is read only through the
+importer's allow-listed readers (:mod:`layers._gdal`): its name and its bytes must agree, and
+no GDAL driver that can reach another file or a URL is registered.
+
+Any failure reaches the page as an :class:`UploadError` whose message names the file, never a
+server path or a traceback; the map and its filters keep working.
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ __all__ = [
     "OVERLAY_COLOUR",
     "OVERLAY_LABEL",
     "OVERLAY_REF_PREFIX",
+    "UPLOAD_MAX_GEOCODE",
+    "UPLOAD_MAX_SECONDS",
     "UPLOAD_SUFFIXES",
     "Upload",
     "UploadError",
@@ -72,6 +81,10 @@ OVERLAY_LABEL = "Your upload (not verified)"
 OVERLAY_COLOUR = "#762a83"
 #: Prefix of an overlay feature's record id in popups, so it never matches a curated id.
 OVERLAY_REF_PREFIX = "upload:"
+#: Most distinct place names one upload geocodes (rows without coordinates past it: rejected).
+UPLOAD_MAX_GEOCODE = 2_000
+#: Time budget of checking one upload, in seconds.
+UPLOAD_MAX_SECONDS = 60.0
 
 _REPO = Path(__file__).resolve().parent.parent
 _MAPPINGS_DIR = _REPO / "mappings"
@@ -333,12 +346,19 @@ def check_upload(
                 repair_geometry=repair_geometry,
                 max_bytes=limits.max_bytes,
                 max_rows=limits.max_features,
+                max_geocode=UPLOAD_MAX_GEOCODE,
+                max_seconds=UPLOAD_MAX_SECONDS,
                 geocoder=geocoder,
             )
         except FileImportError as exc:
             raise UploadError(
-                _limit_message(str(exc), str(path), file), file=file, value=exc.path
+                _limit_message(str(exc), str(path), file), file=file, value=file
             ) from exc
+        except Exception as exc:  # a reader's own failure: a message, never a traceback
+            logger.exception("upload %s could not be checked", file)
+            detail = str(exc).replace(str(root), "").replace(str(path), file)[:300]
+            msg = f"{file!r} could not be read ({exc.__class__.__name__}: {detail})"
+            raise UploadError(msg, file=file, value=exc.__class__.__name__) from exc
         written = next(p for p in report.written if p.name == "facilities.csv")
         csv_bytes = written.read_bytes()
     frame = _frame(csv_bytes)

@@ -115,3 +115,26 @@ def test_bad_upload_setting_switches_uploads_off_only(
     assert not at.get("file_uploader")
     assert any("ATLAS_MAX_UPLOAD_MB='lots'" in c.value for c in at.code)
     assert "Shown:" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("name", ["list.geojson", "list.kml"])
+def test_a_vrt_upload_reads_no_server_file(
+    small_env: None, tmp_path: Path, name: str
+) -> None:
+    """The attack that read restricted rows and /etc/passwd through a GDAL virtual dataset."""
+    from tests.test_gdal import SECRET, vrt
+
+    secret = tmp_path / "secret.csv"
+    secret.write_text(f"name,lon,lat\n{SECRET},87.5,47.1\n", encoding="utf-8")
+    at = _app()
+    for target in (str(secret), f"CSV:{secret}", "CSV:/etc/passwd"):
+        at = _upload(at, name, vrt(target).encode())
+        assert not at.exception
+        assert any("could not be used" in e.value for e in at.error)
+        assert "content is XML with root element <OGRVRTDataSource>" in at.code[0].value
+        page = " ".join(
+            [c.value for c in at.code] + [m.value for m in at.markdown] + [_script(at)]
+        )
+        assert SECRET not in page and "root:x:0:0" not in page
+        assert OVERLAY_LABEL not in _script(at)  # nothing drawn; the map itself still is
+        assert "atlasBase(" in _script(at)

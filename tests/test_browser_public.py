@@ -124,3 +124,22 @@ def test_upload_is_drawn_as_its_own_layer_with_literal_text(
     assert HOSTILE_NAME in details.first.inner_text()
     assert page.locator("img[src='x']").count() == 0
     _assert_clean(session)
+
+
+def test_a_vrt_upload_is_refused_and_the_map_stays(
+    open_app: Callable[..., Session],  # noqa: F811
+) -> None:
+    from tests.test_gdal import vrt
+
+    session = open_app()
+    page: Any = session.page
+    page.locator("input[type=file]").first.set_input_files(
+        {"name": "list.geojson", "mimeType": "application/geo+json",
+         "buffer": vrt("CSV:/etc/passwd").encode()}
+    )
+    page.get_by_text("Your file could not be used").first.wait_for()
+    page.get_by_text("root element <OGRVRTDataSource>").first.wait_for()
+    contents = _contents(session)  # the map still draws, with nothing of the file
+    assert "root:x:0:0" not in contents and "/bin/bash" not in contents
+    assert "Your upload (not verified) (" not in contents
+    _assert_clean(session)

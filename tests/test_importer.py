@@ -158,8 +158,25 @@ DEFECTS: list[tuple[str, dict[str, Any], list[str], tuple[int, int, int, int]]] 
         ],
         (4, 0, 0, 4),
     ),
-    ("cp437.csv", {}, ["cp437.csv:0:-: note: not UTF-8; read as cp437"], (3, 3, 0, 0)),
-    ("latin1.csv", {}, ["latin1.csv:0:-: note: not UTF-8; read as cp1252"], (2, 2, 0, 0)),
+    # A guessed encoding is noted for the file and flagged on every row whose text it decided.
+    (
+        "cp437.csv",
+        {},
+        [
+            "cp437.csv:0:-: note: not UTF-8; read as cp437",
+            "cp437.csv:3:Town: flagged: 'Köktokay' was decoded as cp437 (a guess)",
+        ],
+        (3, 1, 2, 0),
+    ),
+    (
+        "latin1.csv",
+        {},
+        [
+            "latin1.csv:0:-: note: not UTF-8; read as cp1252",
+            "latin1.csv:2:name: flagged: 'Ürümqi - I' was decoded as cp1252 (a guess)",
+        ],
+        (2, 0, 2, 0),
+    ),
     (
         "cp437.csv",
         {"encoding": "utf-8"},
@@ -598,7 +615,9 @@ def test_import_writes_valid_package_with_provenance(data_dir: Path) -> None:
     assert provenance["problems"][0]["row"] == 5
     assert provenance["imported_at"].endswith("+00:00")
     # The curated package is untouched.
-    assert sorted(p.name for p in data_dir.iterdir()) == ["datapackage.json", "imports"]
+    assert sorted(p.name for p in data_dir.iterdir()) == [
+        ".import.lock", "datapackage.json", "imports"
+    ]
 
 
 def test_polygon_is_kept_as_wkt_with_an_inside_point(data_dir: Path) -> None:
@@ -679,7 +698,7 @@ def test_failure_while_moving_into_place_restores_the_old_import(
         real_replace(src, dst)
 
     monkeypatch.setattr(importer.os, "replace", flaky_replace)
-    with pytest.raises(OSError, match="injected"):
+    with pytest.raises(FileImportError, match="injected"):  # a message, not a traceback
         import_file(IMPORTS / "formula.csv", data_dir=data_dir, source_id="good", replace=True)
     monkeypatch.setattr(importer.os, "replace", real_replace)
     assert snapshot(data_dir.parent) == before
@@ -695,7 +714,10 @@ def test_file_size_limit(data_dir: Path, tmp_path: Path) -> None:
         handle.truncate(101 * 2**20)
     with pytest.raises(FileImportError) as info:
         import_file(big, data_dir=data_dir, check=True)
-    assert str(info.value) == ("'huge.csv' is 105.9 MB, over the limit of 104.9 MB (--max-size)")
+    # MB here are 2**20 bytes, on both sides of the comparison (the flag is in the same unit).
+    assert str(info.value) == (
+        "'huge.csv' is 101.0 MB, over the limit of 100.0 MB (--max-size; 1 MB = 2**20 bytes)"
+    )
     with pytest.raises(FileImportError, match=r"'good.csv' is 0.0 MB, over the limit"):
         import_file(IMPORTS / "good.csv", data_dir=data_dir, check=True, max_bytes=10)
 
@@ -719,7 +741,8 @@ def test_row_limit(data_dir: Path, name: str, fragment: str) -> None:
     [
         ("x.xlsx", b"PK", "unsupported file type '.xlsx'"),
         ("empty.csv", b"", "'empty.csv' is empty (no header line)"),
-        ("broken.geojson", b"{not json", "'broken.geojson': GDAL cannot read it"),
+        ("broken.geojson", b"{not json", "'broken.geojson' is not valid UTF-8 JSON"),
+        ("broken.gpkg", b"SQLite format 3\x00broken", "'broken.gpkg': GDAL cannot read it"),
     ],
 )
 def test_unreadable_files(
@@ -949,7 +972,9 @@ def test_row_limit_when_the_driver_cannot_count(
 ) -> None:
     import pyogrio
 
-    monkeypatch.setattr(pyogrio, "read_info", lambda *a, **k: {"features": -1, "driver": "X"})
+    monkeypatch.setattr(
+        pyogrio, "read_info", lambda *a, **k: {"features": -1, "driver": "GeoJSON"}
+    )
     with pytest.raises(FileImportError) as info:
         check("self_intersecting.geojson", data_dir, max_rows=2)
     assert str(info.value) == (

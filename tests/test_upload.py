@@ -290,3 +290,31 @@ def test_overlay_refuses_a_payload_without_records(hostile: Upload) -> None:
     with pytest.raises(UploadError) as caught:
         overlay_payload({**compact, "mode": "compact", "f": {}}, hostile)
     assert "'hostile-list.csv'" in str(caught.value) and "narrow the filters" in str(caught.value)
+
+
+def test_an_attribute_only_geopackage_upload_is_read(tmp_path: Path) -> None:
+    import pandas as pd
+    import pyogrio
+
+    path = tmp_path / "table.gpkg"
+    table = pd.DataFrame({"name": ["Camp A"], "lat": [47.1], "lon": [87.5]})
+    pyogrio.write_dataframe(table, path, layer="camps", driver="GPKG")
+    upload = check_upload("table.gpkg", path.read_bytes(), limits=UploadLimits(20, 50_000))
+    assert upload.report.read == 1 and upload.report.rejected == 0
+    assert upload.frame.geometry.iloc[0].x == pytest.approx(87.5)
+
+
+def test_an_unexpected_reader_failure_is_a_message_without_server_paths(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from layers import upload as upload_module
+
+    def broken(path: Path, **_: object) -> object:
+        raise AttributeError(f"'DataFrame' object has no attribute 'crs' at {path}")
+
+    monkeypatch.setattr(upload_module, "import_file", broken)
+    with pytest.raises(UploadError) as caught:
+        check_upload("list.csv", b"id,name\n1,a\n", limits=UploadLimits(20, 50_000))
+    message = str(caught.value)
+    assert message.startswith("'list.csv' could not be read (AttributeError: ")
+    assert "atlas-upload-" not in message and "/tmp" not in message
