@@ -28,8 +28,14 @@ Where rows go (the curated tables belong to the curator):
   importing the same file again is refused. Their ``source_id`` (a column, a mapping constant
   or ``--source-id``) must already be in ``sources.csv`` with its text.
 
-Writing is all-or-nothing per file: everything is written into a temporary directory inside the
-data directory and moved into place with :func:`os.replace` at the end.
+Writing is all-or-nothing per file: everything is written into a staging folder
+(``data/.import-*``, git-ignored) and moved into place with :func:`os.replace` at the end, while
+the import holds ``data/.import.lock``; the "already imported" check is made again under that
+lock, and a staging folder a killed import left is swept by the next one.
+
+Files are read only through :mod:`layers._importread` and :mod:`layers._gdal`: name, first bytes
+and GDAL driver must agree, and no GDAL driver that reaches other files or URLs is registered.
+Costs are bounded by ``max_bytes``, ``max_rows``, ``max_geocode`` and ``max_seconds``.
 """
 
 from __future__ import annotations
