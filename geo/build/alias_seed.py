@@ -1,6 +1,6 @@
 """Seed ``geo/data/aliases.csv``, the curated multilingual alias table, from curated tables.
 
-Run ``python -m geo._build_alias_seed --force`` after installing ``requirements-build.txt``.
+Run ``python -m geo.build.alias_seed --force`` after installing ``requirements-build.txt``.
 
 The table is curated data: researchers add and correct rows in ``geo/data/aliases.csv`` directly
 (see ``geo/data/aliases.README.md``). This script is how the first version was made, kept for
@@ -56,8 +56,8 @@ COLUMNS = (
     "note",
 )
 SCRIPTS = ("zh", "pinyin", "ug-latn", "ug-arab", "kk-latn", "kk-cyrl", "ru", "en", "other")
-DEFAULT_OUTPUT = Path(__file__).parent / "data" / "aliases.csv"
-BUZZFEED_TSV = Path(__file__).resolve().parents[1] / "data" / "external" / "buzzfeed_2021"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "data" / "aliases.csv"
+BUZZFEED_TSV = Path(__file__).resolve().parents[2] / "data" / "external" / "buzzfeed_2021"
 BUZZFEED_TSV = BUZZFEED_TSV / "all_locations_2021-07-20.tsv"
 
 # attestation labels (documented in aliases.README.md)
