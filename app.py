@@ -18,18 +18,7 @@ from streamlit_folium import st_folium
 
 from layers import LAYER_KINDS, LAYER_NAMES
 from layers.filters import Filters, filter_layers
-from layers.records import source_dir
-from layers.render import (
-    BOUNDARY_ATTRIBUTION,
-    FACILITY_ATTRIBUTION,
-    LAYER_LABELS,
-    base_map,
-    base_payload,
-    data_group,
-    details_html,
-    map_payload,
-)
-from layers.upload import (
+from layers.io.upload import (
     OVERLAY_LABEL,
     UPLOAD_SUFFIXES,
     Upload,
@@ -39,6 +28,17 @@ from layers.upload import (
     check_upload,
     upload_details_html,
     upload_limits,
+)
+from layers.records.load import source_dir
+from layers.render.draw import (
+    BOUNDARY_ATTRIBUTION,
+    FACILITY_ATTRIBUTION,
+    LAYER_LABELS,
+    base_map,
+    base_payload,
+    data_group,
+    details_html,
+    map_payload,
 )
 from layers.view import (
     Atlas,
@@ -136,7 +136,7 @@ def shown_per_year(key: AtlasKey, filter_key: tuple[Any, ...]) -> Any:  # DataFr
 
 @st.cache_data(show_spinner=False)
 def shown_geojson(key: AtlasKey, filter_key: tuple[Any, ...]) -> bytes:
-    from layers.export import to_geojson_bytes  # here: its imports cost the first page ~0.1 s
+    from layers.io.export import to_geojson_bytes  # here: its imports cost the first page ~0.1 s
 
     return to_geojson_bytes(shown_layers(key, *filter_key), public=key[2])
 
@@ -144,7 +144,7 @@ def shown_geojson(key: AtlasKey, filter_key: tuple[Any, ...]) -> bytes:
 @st.cache_data(show_spinner=False)
 def quote_proof(data_dir: str, sources: str) -> Any:  # QuoteProof, computed once per install
     """Return whether this install proved every quote against its source texts."""
-    from layers.validate import quote_proof_status  # here: its imports cost the first page
+    from layers.records.validate import quote_proof_status  # here: its imports cost the first page
 
     return quote_proof_status(Path(data_dir) if data_dir else None, Path(sources))
 

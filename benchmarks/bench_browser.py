@@ -4,7 +4,7 @@
         [--repeat 3] [--json OUT]
 
 Writes (or reuses) the synthetic package of ``--n`` records (``benchmarks/synth.py``), warms
-the parquet layer cache (``layers.cache``, in ``WORK/cache`` via ``ATLAS_CACHE_DIR``), starts
+the parquet layer cache (``layers.build.cache``, in ``WORK/cache`` via ``ATLAS_CACHE_DIR``), starts
 ``streamlit run app.py`` on 127.0.0.1 with ``ATLAS_DATA_DIR`` pointing at the package, and
 drives Debian's chromium (Playwright) with the project's flags. Measured, from the browser:
 
@@ -19,7 +19,7 @@ drives Debian's chromium (Playwright) with the project's flags. Measured, from t
   Streamlit really sends, before the deflate ``server.enableWebsocketCompression`` adds);
   ``slider_ws_bytes``: the same for one slider move;
 - ``slider_kept_map``: true when every slider move kept the map frame and its Leaflet map
-  (the app sends only the new selection; see ``layers.render.data_group``).
+  (the app sends only the new selection; see ``layers.render.draw.data_group``).
 """
 
 from __future__ import annotations

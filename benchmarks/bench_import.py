@@ -1,4 +1,4 @@
-"""Time ``layers.importer.import_file`` on large synthetic facility lists.
+"""Time ``layers.io.importer.import_file`` on large synthetic facility lists.
 
 Usage: ``.venv/bin/python benchmarks/bench_import.py [--rows N]``. Writes, in a temporary
 directory, a CSV of N facilities with coordinates spread over Xinjiang (one row in 50 with a
@@ -24,7 +24,7 @@ from shapely.geometry import Point
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from layers.importer import import_file
+from layers.io.importer import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 

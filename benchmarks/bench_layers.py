@@ -19,11 +19,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import geo
-from layers.build import build_layers
-from layers.export import to_geojson_bytes, write
-from layers.facilities import load_facilities
+from layers.build.assemble import build_layers
 from layers.filters import Filters, filter_layers, resolve_districts
-from layers.records import Records
+from layers.io.export import to_geojson_bytes, write
+from layers.records.facilities import load_facilities
+from layers.records.load import Records
 
 
 def _strings(values: list[str | None]) -> pd.Series:

@@ -7,11 +7,11 @@ the way the app loads it (:func:`layers.view.load_atlas`: records, validation-fr
 public view), then, on the same filtered records (years 2016-2020, undated included):
 
 - ``filter_s``: :func:`layers.filters.filter_layers`;
-- ``ours_s`` / ``ours_bytes``: filter + :func:`layers.render.map_payload` (the mode the app
-  would choose) + :func:`layers.render.map_from_payload` + ``get_root().render()``, and the
+- ``ours_s`` / ``ours_bytes``: filter + :func:`layers.render.draw.map_payload` (the mode the app
+  would choose) + :func:`layers.render.draw.map_from_payload` + ``get_root().render()``, and the
   HTML's size in bytes (what ``st_folium`` sends over the websocket);
 - ``full_s`` / ``full_bytes`` and ``compact_s`` / ``compact_bytes``: the same with each
-  payload mode forced (to choose :data:`layers.render.COMPACT_FROM`);
+  payload mode forced (to choose :data:`layers.render.draw.COMPACT_FROM`);
 - ``explore_s`` / ``explore_bytes``: ``GeoDataFrame.explore()`` of the same features with
   the same popup fields (kind, name, place, precision note, dates, report number, number of
   quotes, record id) rendered to HTML; building that frame is not timed.
@@ -41,9 +41,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.synth import write_package  # noqa: E402
-from layers._popup import plain, report_fact, subtitle, year_span  # noqa: E402
 from layers.filters import Filters, filter_layers  # noqa: E402
-from layers.render import map_from_payload, map_payload  # noqa: E402
+from layers.render.draw import map_from_payload, map_payload  # noqa: E402
+from layers.render.popup import plain, report_fact, subtitle, year_span  # noqa: E402
 from layers.view import Atlas, load_atlas  # noqa: E402
 
 FILTERS = Filters(years=(2016, 2020))

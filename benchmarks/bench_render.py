@@ -1,8 +1,8 @@
-"""Time layers.render at 1k / 10k / 100k synthetic features, in Python and in Chromium.
+"""Time layers.render.draw at 1k / 10k / 100k synthetic features, in Python and in Chromium.
 
     .venv/bin/python benchmarks/bench_render.py [--sizes 1000,10000,100000] [--no-browser]
 
-Python side: :func:`layers.render.map_payload` and ``render_map(...).get_root().render()``
+Python side: :func:`layers.render.draw.map_payload` and ``render_map(...).get_root().render()``
 (seconds, HTML megabytes). Browser side (Debian's chromium, headless): the standalone HTML
 with ``file://`` assets, from navigation until the first marker cluster is on screen, and
 the time to open a popup. The features are random points over Xinjiang with quotes of ~120
@@ -25,8 +25,8 @@ from shapely.geometry import Point
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from layers._layerset import Layers, columns_of  # noqa: E402
-from layers.render import map_payload, render_map  # noqa: E402
+from layers.layerset import Layers, columns_of  # noqa: E402
+from layers.render.draw import map_payload, render_map  # noqa: E402
 
 
 def synthetic_layers(n: int, seed: int = 1) -> Layers:

@@ -5,8 +5,8 @@
 The package has the curated package's exact layout (``datapackage.json`` copied from
 ``data/``, one CSV per table, ``sources/`` with the source text, ``external/buzzfeed_2021/``
 with the real BuzzFeed facility list), so the same code runs on it as on the curated data:
-:func:`layers.records.load_records`, :func:`layers.validate.validate_package` and
-:func:`layers.build.build_layers` (and the app, with ``ATLAS_DATA_DIR`` pointing at it).
+:func:`layers.records.load.load_records`, :func:`layers.records.validate.validate_package` and
+:func:`layers.build.assemble.build_layers` (and the app, with ``ATLAS_DATA_DIR`` pointing at it).
 
 What is in it (``n`` records = rows over all tables but ``sources``):
 
@@ -488,16 +488,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     package = _timed(f"write_package n={args.n}", write_package, args.out, args.n, seed=args.seed)
     print("rows:", package.rows)
     if args.validate:
-        from layers.validate import validate_package
+        from layers.records.validate import validate_package
 
         problems = _timed("validate_package", validate_package, package.path, package.source_dir)
         print(f"{len(problems)} problems")
         for problem in problems[:20]:
             print("  ", problem)
     if args.build:
-        from layers.build import build_layers
-        from layers.facilities import load_facilities
-        from layers.records import load_records
+        from layers.build.assemble import build_layers
+        from layers.records.facilities import load_facilities
+        from layers.records.load import load_records
 
         records = _timed("load_records", load_records, package.path)
         facilities = load_facilities(

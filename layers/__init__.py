@@ -3,13 +3,13 @@
 The public API, re-exported here and imported on first use (so ``python -m layers validate``
 does not load geopandas, and this package stays importable while a module is being written):
 
-- :func:`build_layers` -> :class:`Layers` (``layers.build``)
+- :func:`build_layers` -> :class:`Layers` (``layers.build.assemble``)
 - :class:`Filters`, :func:`filter_layers`, :func:`make_filters`, :func:`parse_years`,
   :func:`parse_layers`, :func:`resolve_districts` (``layers.filters``)
-- :func:`to_geojson_bytes`, :func:`write` (``layers.export``)
-- :data:`LAYER_NAMES`, :data:`LAYER_KINDS` (``layers._layerset``)
-- :func:`load_records`, :class:`Records` (``layers.records``); :func:`load_facilities`,
-  :class:`FacilityLoad` (``layers.facilities``)
+- :func:`to_geojson_bytes`, :func:`write` (``layers.io.export``)
+- :data:`LAYER_NAMES`, :data:`LAYER_KINDS` (``layers.layerset``)
+- :func:`load_records`, :class:`Records` (``layers.records.load``); :func:`load_facilities`,
+  :class:`FacilityLoad` (``layers.records.facilities``)
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from layers._layerset import LAYER_KINDS, LAYER_NAMES, Layers
-    from layers.build import build_layers
-    from layers.export import to_geojson_bytes, write
-    from layers.facilities import FacilityLoad, load_facilities
+    from layers.build.assemble import build_layers
     from layers.filters import (
         Filters,
         filter_layers,
@@ -30,25 +27,28 @@ if TYPE_CHECKING:
         parse_years,
         resolve_districts,
     )
-    from layers.records import Records, load_records
+    from layers.io.export import to_geojson_bytes, write
+    from layers.layerset import LAYER_KINDS, LAYER_NAMES, Layers
+    from layers.records.facilities import FacilityLoad, load_facilities
+    from layers.records.load import Records, load_records
 
 _EXPORTS: dict[str, str] = {
-    "LAYER_KINDS": "layers._layerset",
-    "LAYER_NAMES": "layers._layerset",
-    "Layers": "layers._layerset",
-    "build_layers": "layers.build",
+    "LAYER_KINDS": "layers.layerset",
+    "LAYER_NAMES": "layers.layerset",
+    "Layers": "layers.layerset",
+    "build_layers": "layers.build.assemble",
     "Filters": "layers.filters",
     "filter_layers": "layers.filters",
     "make_filters": "layers.filters",
     "parse_layers": "layers.filters",
     "parse_years": "layers.filters",
     "resolve_districts": "layers.filters",
-    "to_geojson_bytes": "layers.export",
-    "write": "layers.export",
-    "FacilityLoad": "layers.facilities",
-    "load_facilities": "layers.facilities",
-    "Records": "layers.records",
-    "load_records": "layers.records",
+    "to_geojson_bytes": "layers.io.export",
+    "write": "layers.io.export",
+    "FacilityLoad": "layers.records.facilities",
+    "load_facilities": "layers.records.facilities",
+    "Records": "layers.records.load",
+    "load_records": "layers.records.load",
 }
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Filter the built layers by years, districts, layer and a free-text search.
 
-Pure, vectorised functions on the columns :func:`layers.build.build_layers` precomputed
+Pure, vectorised functions on the columns :func:`layers.build.assemble.build_layers` precomputed
 (``year_start``/``year_end`` as ``Int64``, ``district_id``/``prefecture_id`` as categories, the
 folded ``_search`` text); no Streamlit here. The app and ``python -m layers export`` call the
 same :func:`filter_layers`, so an export holds exactly what the map shows.
@@ -30,8 +30,8 @@ import numpy.typing as npt
 import pandas as pd
 
 import geo
-from layers._featurerows import fold
-from layers._layerset import LAYER_NAMES, Layers, canonical_layer
+from layers.build.featurerows import fold
+from layers.layerset import LAYER_NAMES, Layers, canonical_layer
 
 __all__ = [
     "Filters",
@@ -96,7 +96,7 @@ def parse_layers(names: str | Iterable[str]) -> tuple[str, ...]:
 
     Raises
     ------
-    layers._layerset.UnknownLayerError
+    layers.layerset.UnknownLayerError
         (a ValueError) naming the first unknown layer.
     """
     parts = names.split(",") if isinstance(names, str) else list(names)
@@ -181,7 +181,7 @@ def make_filters(
 
     Raises
     ------
-    YearRangeError, layers._layerset.UnknownLayerError, geo.DistrictNotFound
+    YearRangeError, layers.layerset.UnknownLayerError, geo.DistrictNotFound
         Naming the offending value.
     """
     span = parse_years(years) if isinstance(years, str) else years
@@ -241,7 +241,7 @@ def filter_layers(layers: Layers, filters: Filters) -> Layers:
     Parameters
     ----------
     layers : Layers
-        As built by :func:`layers.build.build_layers`.
+        As built by :func:`layers.build.assemble.build_layers`.
     filters : Filters
         The choice.
 

@@ -1,11 +1,11 @@
 """The public view of the layers: one code path for the app's public mode and ``export --public``.
 
-:func:`public_layers` applies the publication rules of :func:`layers._geojson.redact` to every
+:func:`public_layers` applies the publication rules of :func:`layers.io.geojson.redact` to every
 row *before* anything is filtered, so a filter can only ever look at what may be published:
 
 - private features are left out, and so are the private entries inside public features (and
   the years only they date); a blank or unknown sensitivity counts as private
-  (:func:`layers._featurerows.sensitivity_level`), so it is never published;
+  (:func:`layers.build.featurerows.sensitivity_level`), so it is never published;
 - restricted features lose names, aliases, quotes and free text; a restricted person's home
   (and a restricted event at a located place) becomes its district's label point;
 - the search text of a restricted feature is emptied, so searching for a withheld name finds
@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from layers._featurerows import make_frame, sensitivity_level
-from layers._geojson import redact
-from layers._layerset import Layers
+from layers.build.featurerows import make_frame, sensitivity_level
+from layers.io.geojson import redact
+from layers.layerset import Layers
 
 __all__ = ["public_layers"]
 

@@ -1,7 +1,7 @@
 """What the app shows, as typed pure functions: settings, URL parameters, counts, chart, table.
 
 ``app.py`` only lays out widgets and calls these (and :func:`layers.filters.filter_layers`,
-:func:`layers.render.render_map`, :func:`layers.export.to_geojson_bytes`), so everything the
+:func:`layers.render.draw.render_map`, :func:`layers.io.export.to_geojson_bytes`), so everything the
 user sees can be tested without Streamlit.
 
 URL parameters (a shared link reproduces the view):
@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from layers._csvsafe import safe_cell
-from layers._layerset import LAYER_KINDS, LAYER_NAMES
-from layers._popup import LAYER_LABELS, plain, year_span
+from layers.io.csvsafe import safe_cell
+from layers.layerset import LAYER_KINDS, LAYER_NAMES
+from layers.render.popup import LAYER_LABELS, plain, year_span
 
 if TYPE_CHECKING:
-    from layers._layerset import Layers
     from layers.filters import Filters
+    from layers.layerset import Layers
 
 __all__ = [
     "LARGE_VIEW",
@@ -252,7 +252,7 @@ def filters_from_params(params: Mapping[str, Any], *, bounds: tuple[int, int]) -
     layer_text = _one(params, "layers")
     layers: tuple[str, ...] = LAYER_NAMES
     if layer_text is not None:
-        from layers._layerset import canonical_layer
+        from layers.layerset import canonical_layer
 
         chosen = []
         for part in layer_text.split(","):
@@ -367,7 +367,7 @@ def shown_table(layers: Layers) -> pd.DataFrame:
     """Return one row per shown feature: layer, id, name, place, precision, years, quotes.
 
     Values are plain text (``st.dataframe`` shows text, it does not interpret HTML). Every
-    cell goes through :func:`layers._csvsafe.safe_cell`: Streamlit's own "Download as CSV"
+    cell goes through :func:`layers.io.csvsafe.safe_cell`: Streamlit's own "Download as CSV"
     writes the shown cells as they are, so a name or quote starting with ``=``, ``+``, ``-``
     or ``@`` is shown (and downloaded) with a leading ``'`` rather than opening as a formula.
     """
@@ -468,12 +468,12 @@ def load_atlas(
         Keep only what may be published (:func:`public_view`); default True.
     """
     import geo
-    from layers.build import build_layers
-    from layers.cache import cached_layers, package_files
-    from layers.facilities import CITATION as FACILITY_CITATION
-    from layers.facilities import SOURCE_ID as FACILITY_SOURCE_ID
-    from layers.facilities import load_facilities
-    from layers.records import DEFAULT_DATA_DIR, load_records
+    from layers.build.assemble import build_layers
+    from layers.build.cache import cached_layers, package_files
+    from layers.records.facilities import CITATION as FACILITY_CITATION
+    from layers.records.facilities import SOURCE_ID as FACILITY_SOURCE_ID
+    from layers.records.facilities import load_facilities
+    from layers.records.load import DEFAULT_DATA_DIR, load_records
 
     data = data_dir if data_dir is not None else DEFAULT_DATA_DIR
     path = facilities_path or data / "external" / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"
@@ -489,7 +489,7 @@ def load_atlas(
             titles[str(row.id)] = citation
         return layers, titles
 
-    # Parquet cache keyed on the data files' and the code's sha256 (layers.cache).
+    # Parquet cache keyed on the data files' and the code's sha256 (layers.build.cache).
     layers, titles = cached_layers(package_files(data, path), build, public=public)
     districts = geo.load_districts()
     return Atlas(

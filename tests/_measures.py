@@ -12,9 +12,9 @@ import functools
 
 import pandas as pd
 
-from layers._layerset import Layers
-from layers.build import build_layers
-from layers.records import Records
+from layers.build.assemble import build_layers
+from layers.layerset import Layers
+from layers.records.load import Records
 from tests._small import small_records
 
 #: Xinjiang as a whole: geocodes at region precision, in no county or prefecture.

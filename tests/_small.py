@@ -8,10 +8,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from layers._layerset import Layers
-from layers.build import build_layers
-from layers.facilities import FacilityLoad, load_facilities
-from layers.records import Records, load_records
+from layers.build.assemble import build_layers
+from layers.layerset import Layers
+from layers.records.facilities import FacilityLoad, load_facilities
+from layers.records.load import Records, load_records
 
 SMALL_DIR = Path(__file__).resolve().parent / "fixtures" / "small"
 SMALL_SOURCES = SMALL_DIR / "sources"

@@ -134,8 +134,8 @@ def source_texts() -> Path:
     skips with the validator's notice (which texts, their sha256, where to put them), or fails
     with ``ATLAS_REQUIRE_SOURCES=1`` (set by ``.ci/run``) so that CI cannot skip silently.
     """
-    from layers.records import source_dir
-    from layers.validate import quote_proof_status, sources_required
+    from layers.records.load import source_dir
+    from layers.records.validate import quote_proof_status, sources_required
 
     status = quote_proof_status()
     if status.skipped:

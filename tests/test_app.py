@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from layers.export import to_geojson_bytes
 from layers.filters import Filters, filter_layers
+from layers.io.export import to_geojson_bytes
 from layers.view import load_atlas, year_bounds
 from tests.conftest import REPO, SMALL
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from layers.records import DEFAULT_DATA_DIR
-from layers.upload import OVERLAY_LABEL, UploadLimits, check_upload
+from layers.io.upload import OVERLAY_LABEL, UploadLimits, check_upload
+from layers.records.load import DEFAULT_DATA_DIR
 from tests.conftest import REPO, SMALL
 from tests.test_upload import hostile_csv
 

@@ -1,4 +1,4 @@
-"""layers.build: the six layer GeoDataFrames built from the small fixture package."""
+"""layers.build.assemble: the six layer GeoDataFrames built from the small fixture package."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import LineString, Point
 
 import geo
-from layers._layerset import LAYER_KINDS, LAYER_NAMES, columns_of
-from layers._placepoints import UnresolvedPlacesError
-from layers._years import BadDateError, span_years, year_bounds
-from layers.build import ReportTargetError, build_layers
-from layers.facilities import ATTRIBUTION
+from layers.build.assemble import ReportTargetError, build_layers
+from layers.build.placepoints import UnresolvedPlacesError
+from layers.layerset import LAYER_KINDS, LAYER_NAMES, columns_of
+from layers.records.facilities import ATTRIBUTION
+from layers.records.years import BadDateError, span_years, year_bounds
 from tests._measures import measure_layers, measure_records
 from tests._small import HOSTILE, small_facilities, small_layers, small_records, source_text
 
@@ -352,7 +352,7 @@ def test_reports_without_the_measure_columns_count_inmates() -> None:
 
 
 def test_every_facility_cites_its_source() -> None:
-    from layers.facilities import SOURCE_ID
+    from layers.records.facilities import SOURCE_ID
 
     facilities = small_layers().facilities
     assert len(facilities)

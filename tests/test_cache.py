@@ -1,4 +1,4 @@
-"""layers.cache: the parquet cache reads back what was built; any change rebuilds it."""
+"""layers.build.cache: the parquet cache reads back what was built; any change rebuilds it."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from layers._layerset import Layers
-from layers.cache import (
+from layers.build.cache import (
     CACHE_VERSION,
     CacheError,
     cache_key,
@@ -22,7 +21,8 @@ from layers.cache import (
     read_layers,
     write_layers,
 )
-from layers.export import to_geojson_bytes
+from layers.io.export import to_geojson_bytes
+from layers.layerset import Layers
 from layers.view import public_view
 from tests._small import SMALL_DIR, SMALL_FACILITIES, small_layers
 

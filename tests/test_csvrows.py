@@ -1,4 +1,4 @@
-"""layers._csvrows: records with their line numbers, and the three ways a table file fails."""
+"""layers.records.csvrows: records with their line numbers; the three ways a table file fails."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from layers._csvrows import read_records, read_text_table
+from layers.records.csvrows import read_records, read_text_table
 
 
 class TableError(ValueError):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from layers import export
-from layers._layerset import LAYER_NAMES
 from layers.filters import Filters
+from layers.io import export
+from layers.layerset import LAYER_NAMES
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

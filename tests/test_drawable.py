@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-from layers._drawable import drawable
-from layers.render import map_payload
+from layers.render.draw import map_payload
+from layers.render.drawable import drawable
 from tests._small import small_layers
 
 

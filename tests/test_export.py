@@ -1,4 +1,4 @@
-"""layers.export: RFC 7946 GeoJSON, GDAL round trips, public redaction and the export CLI."""
+"""layers.io.export: RFC 7946 GeoJSON, GDAL round trips, public redaction and the export CLI."""
 
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ import pytest
 from shapely.geometry import LinearRing, Point, Polygon, shape
 
 import geo
-from layers._geojson import geometry_json, property_names
-from layers._layerset import LAYER_KINDS, LAYER_NAMES
-from layers.build import build_layers
-from layers.export import ATTRIBUTION, ExportFormatError, to_geojson_bytes, write
-from layers.facilities import ATTRIBUTION as FACILITY_ATTRIBUTION
+from layers.build.assemble import build_layers
 from layers.filters import Filters, filter_layers
+from layers.io.export import ATTRIBUTION, ExportFormatError, to_geojson_bytes, write
+from layers.io.geojson import geometry_json, property_names
+from layers.layerset import LAYER_KINDS, LAYER_NAMES
+from layers.records.facilities import ATTRIBUTION as FACILITY_ATTRIBUTION
 from tests._measures import measure_layers
 from tests._small import HOSTILE, SMALL_DIR, small_layers, small_records
 

@@ -1,4 +1,4 @@
-"""Tests of ``layers.facilities``: the BuzzFeed 2021 list, its quirks, and site candidates."""
+"""Tests of ``layers.records.facilities``: the BuzzFeed 2021 list, its quirks, site candidates."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from geo._errors import PlaceNotFound
-from layers.facilities import (
+from layers.records.facilities import (
     ATTRIBUTION,
     DEFAULT_FACILITIES_PATH,
     FACILITY_COLUMNS,
@@ -21,7 +21,7 @@ from layers.facilities import (
     load_facilities,
     site_candidates,
 )
-from layers.records import load_records
+from layers.records.load import load_records
 from tests.fixtures.make_bad_packages import PACKAGES
 
 QUIRKS = PACKAGES / "facilities" / "quirks.tsv"

@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geo
-from layers._layerset import LAYER_NAMES, UnknownLayerError, columns_of
 from layers.filters import (
     Filters,
     YearRangeError,
@@ -18,6 +17,7 @@ from layers.filters import (
     parse_years,
     resolve_districts,
 )
+from layers.layerset import LAYER_NAMES, UnknownLayerError, columns_of
 from tests._small import HOSTILE, small_layers
 
 FUHAI, ALTAY = "CN-654323", "CN-654300"

@@ -1,4 +1,4 @@
-"""Tests of ``layers._gdal``: the allow-listed door to GDAL for files from outside."""
+"""Tests of ``layers.io.gdal``: the allow-listed door to GDAL for files from outside."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from layers._gdal import (
+from layers.io.gdal import (
     ALLOWED_DRIVERS,
     KMZ_MAX_ENTRIES,
     UnsafeFileError,

@@ -23,9 +23,11 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from layers import _importread, _importrows, importer
 from layers.__main__ import main
-from layers.importer import FileImportError, import_file
+from layers.io import importer
+from layers.io import importread as _importread
+from layers.io import importrows as _importrows
+from layers.io.importer import FileImportError, import_file
 from tests.test_gdal import KML, SECRET, vrt
 from tests.test_importer import IMPORTS, ROOT, fake_district_at, fake_geocode, lines
 
@@ -217,7 +219,7 @@ def test_imports_existing_as_a_file_is_a_message(
 
 _KILL_BEFORE_COMMIT = """
 import os, signal, sys
-from layers import importer
+from layers.io import importer
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 importer._commit = die

@@ -1,4 +1,4 @@
-"""Tests of ``layers.importer`` (and its helpers ``_encoding``, ``_mapping``, ``_csvsafe``).
+"""Tests of ``layers.io.importer`` (and its helpers ``_encoding``, ``_mapping``, ``_csvsafe``).
 
 Each defective fixture (tests/fixtures/imports/, written by make_import_fixtures.py) must give
 its own message, every row must be counted, and nothing may be written by a check or by a
@@ -21,12 +21,13 @@ import frictionless
 import pytest
 
 from geo._errors import PlaceNotFound
-from layers import _importrows, importer
 from layers.__main__ import main
-from layers._csvsafe import safe_cell, unguard_cell, write_csv
-from layers._encoding import EncodingError, detect_encoding
-from layers._mapping import Mapping, MappingError, facility_schema, load_mapping, resolve_columns
-from layers.importer import REGION, FileImportError, ImportReport, import_file
+from layers.io import importer
+from layers.io import importrows as _importrows
+from layers.io.csvsafe import safe_cell, unguard_cell, write_csv
+from layers.io.encoding import EncodingError, detect_encoding
+from layers.io.importer import REGION, FileImportError, ImportReport, import_file
+from layers.io.mapping import Mapping, MappingError, facility_schema, load_mapping, resolve_columns
 from tests.fixtures import make_import_fixtures as fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -764,7 +765,7 @@ def test_bad_arguments(data_dir: Path) -> None:
         import_file(IMPORTS / "nope.csv", data_dir=data_dir)
 
 
-# --- curated kinds (validated by layers.validate on a copy) -----------------------------------
+# --- curated kinds (validated by layers.records.validate on a copy) ------------------------
 
 
 @pytest.fixture
@@ -776,7 +777,7 @@ def package(tmp_path: Path) -> Path:
 
 
 def _validator() -> Any:
-    from layers.validate import validate_package
+    from layers.records.validate import validate_package
     from tests.test_validate import fake_geocode as validator_geocode
 
     return partial(validate_package, geocoder=validator_geocode)

@@ -1,4 +1,4 @@
-"""Property-based tests of ``layers.importer``: generated rows and GeoJSON features.
+"""Property-based tests of ``layers.io.importer``: generated rows and GeoJSON features.
 
 Whatever a row holds, it is either written (and then valid: finite coordinates inside the atlas
 region, a valid geometry, a unique id) or rejected with a report line naming its row; the
@@ -23,8 +23,8 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from layers import _importrows
-from layers.importer import REGION, ImportReport, import_file
+from layers.io import importrows as _importrows
+from layers.io.importer import REGION, ImportReport, import_file
 from tests.test_importer import ROOT, fake_district_at, fake_geocode
 
 WEST, SOUTH, EAST, NORTH = REGION

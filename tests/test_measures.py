@@ -1,4 +1,4 @@
-"""layers._measures: the measures of a population report and the words for a report's number."""
+"""layers.records.measures: what a population report measures, and the words for its number."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from layers._measures import (
+from layers.records.measures import (
     INMATES,
     MEASURE_LABELS,
     MEASURES,

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from layers._placepoints import UnresolvedPlacesError, resolve_places
+from layers.build.placepoints import UnresolvedPlacesError, resolve_places
 
 
 def places(**override: object) -> pd.DataFrame:

@@ -34,16 +34,16 @@ from google.protobuf.json_format import MessageToJson
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe
 
-from layers._featurerows import most_sensitive, sensitivity_level
-from layers._layerset import Layers
-from layers._offline import js_literal
-from layers._popup import esc
-from layers.build import build_layers
-from layers.export import to_geojson_bytes
-from layers.facilities import load_facilities
+from layers.build.assemble import build_layers
+from layers.build.featurerows import most_sensitive, sensitivity_level
 from layers.filters import Filters, filter_layers
+from layers.io.export import to_geojson_bytes
+from layers.layerset import Layers
 from layers.public import public_layers
-from layers.records import DEFAULT_DATA_DIR, Records, load_records, split_list
+from layers.records.facilities import load_facilities
+from layers.records.load import DEFAULT_DATA_DIR, Records, load_records, split_list
+from layers.render.offline import js_literal
+from layers.render.popup import esc
 from layers.view import public_view
 from tests.conftest import REPO, SMALL
 from tests.test_export import WITHHELD
@@ -448,7 +448,7 @@ def test_redacting_twice_changes_nothing_for_a_witness_with_a_private_detention(
     (Found with the synthetic 1k package: the detention list was trimmed but its parallel list
     of sensitivities was not, and the second pass raised.)
     """
-    from layers._geojson import redact
+    from layers.io.geojson import redact
 
     row = {
         "sensitivity": "public", "geometry": None, "sources": [],
@@ -560,7 +560,7 @@ def test_most_sensitive_reads_unknown_levels_as_private() -> None:
 
 @pytest.mark.parametrize("level", [*UNREADABLE_LEVELS, None], ids=repr)
 def test_redact_leaves_out_a_row_or_entry_of_unreadable_sensitivity(level: object) -> None:
-    from layers._geojson import redact
+    from layers.io.geojson import redact
 
     assert redact("sites", {"sensitivity": level, "geometry": None, "sources": []}) is None
     assert redact("sites", {"geometry": None, "sources": []}) is None  # no level at all

@@ -1,4 +1,4 @@
-"""Tests of ``layers.records``: typed tables from the data package, and list cells."""
+"""Tests of ``layers.records.load``: typed tables from the data package, and list cells."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from layers._checks import edtf_bounds
-from layers.facilities import ATTRIBUTION
-from layers.records import (
+from layers.records.checks import edtf_bounds
+from layers.records.facilities import ATTRIBUTION
+from layers.records.load import (
     DEFAULT_DATA_DIR,
     DEFAULT_SOURCE_DIR,
     TABLES,

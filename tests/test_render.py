@@ -1,4 +1,4 @@
-"""layers.render: offline links, escaping of hostile strings, honest precision, payload shape."""
+"""layers.render.draw: offline links, escaped hostile strings, honest precision, payload shape."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from layers.render import (
+from layers.render.draw import (
     DEFAULT_ASSET_BASE,
     NotOfflineError,
     assert_offline,
@@ -296,7 +296,7 @@ def test_compact_report_fact_and_long_numbers_in_ids() -> None:
 def test_compact_from_a_feature_count() -> None:
     import pandas as pd
 
-    from layers.render import COMPACT_FROM
+    from layers.render.draw import COMPACT_FROM
 
     layers = make_layers()
     others = sum(len(frame) for name, frame in layers.items() if name != "sites")
@@ -385,7 +385,7 @@ def test_compact_ids_with_line_breaks_and_odd_characters() -> None:
 def test_a_report_says_what_it_counts(
     qualifier: str, count: object, count_max: object, measure: object, expected: str
 ) -> None:
-    from layers._popup import report_fact
+    from layers.render.popup import report_fact
 
     assert report_fact(qualifier, count, count_max=count_max, measure=measure) == expected
 
@@ -410,8 +410,8 @@ HOSTILE_TEXTS = [
 def test_string_table_many_escapes_exactly_as_esc(series: bool) -> None:
     import pandas as pd
 
-    from layers._popup import esc
-    from layers.render import _StringTable
+    from layers.render.draw import _StringTable
+    from layers.render.popup import esc
 
     values = [*HOSTILE_TEXTS, None, float("nan"), pd.NA, 5.0, 7, *HOSTILE_TEXTS[:3]]
     table = _StringTable()
@@ -426,8 +426,8 @@ def test_string_table_many_escapes_exactly_as_esc(series: bool) -> None:
 
 @given(st.lists(st.text(), max_size=30), st.lists(st.text(), max_size=30))
 def test_string_table_many_agrees_with_one_at_a_time(first: list[str], then: list[str]) -> None:
-    from layers._popup import esc
-    from layers.render import _StringTable
+    from layers.render.draw import _StringTable
+    from layers.render.popup import esc
 
     table = _StringTable()
     for raw in first:

@@ -1,4 +1,4 @@
-"""layers.render, the app's map: one base map (atlasBase) and data groups swapped per selection.
+"""layers.render.draw, the app's map: one base map (atlasBase), data groups swapped per selection.
 
 The app keeps one Leaflet map per page and replaces only the drawn selection on a filter
 change (``st_folium(..., feature_group_to_add=...)``). These tests check the two payloads fit
@@ -19,7 +19,8 @@ from typing import Any
 import folium
 import pytest
 
-from layers.render import (
+from layers.io.upload import OVERLAY_LABEL, check_upload, upload_payload
+from layers.render.draw import (
     BOUNDARY_ATTRIBUTION,
     FACILITY_ATTRIBUTION,
     base_map,
@@ -27,7 +28,6 @@ from layers.render import (
     data_group,
     map_payload,
 )
-from layers.upload import OVERLAY_LABEL, check_upload, upload_payload
 from tests.fixtures.render_layers import HOSTILE, make_districts, make_layers
 from tests.test_upload import LIMITS, hostile_csv
 

@@ -11,9 +11,9 @@ import shapely
 
 import geo
 from benchmarks.synth import SOURCE_FILE, write_package
-from layers.build import build_layers
-from layers.records import load_records
-from layers.validate import validate_package
+from layers.build.assemble import build_layers
+from layers.records.load import load_records
+from layers.records.validate import validate_package
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""layers.upload: an uploaded file checked by the importer, kept apart from the curated data."""
+"""layers.io.upload: an uploaded file checked by the importer, kept apart from the curated data."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Point
 
-from layers.importer import import_file
-from layers.records import DEFAULT_DATA_DIR
-from layers.upload import (
+from layers.io.importer import import_file
+from layers.io.upload import (
     OVERLAY_COLOUR,
     OVERLAY_LABEL,
     OVERLAY_REF_PREFIX,
@@ -28,6 +27,7 @@ from layers.upload import (
     upload_limits,
     upload_payload,
 )
+from layers.records.load import DEFAULT_DATA_DIR
 from layers.view import SETTINGS, BadParameterError
 from tests._small import HOSTILE
 
@@ -307,7 +307,7 @@ def test_an_attribute_only_geopackage_upload_is_read(tmp_path: Path) -> None:
 def test_an_unexpected_reader_failure_is_a_message_without_server_paths(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from layers import upload as upload_module
+    from layers.io import upload as upload_module
 
     def broken(path: Path, **_: object) -> object:
         raise AttributeError(f"'DataFrame' object has no attribute 'crs' at {path}")

@@ -1,4 +1,4 @@
-"""Tests of ``layers.validate``: the real data, and fixture packages with one planted defect."""
+"""Tests of ``layers.records.validate``: the real data, and packages with one planted defect."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo._errors import PlaceNotFound
-from layers import validate
-from layers._checks import _check_override_country, edtf_bounds
-from layers._names import name_key
-from layers._quotes import SourceText, confined_source_path, normalise_quote_text
-from layers._tables import RawRow
-from layers.validate import Problem, check_package, quote_proof_status, validate_package
+from layers.records import validate
+from layers.records.checks import _check_override_country, edtf_bounds
+from layers.records.names import name_key
+from layers.records.quotes import SourceText, confined_source_path, normalise_quote_text
+from layers.records.tables import RawRow
+from layers.records.validate import Problem, check_package, quote_proof_status, validate_package
 from tests.fixtures import make_bad_packages as fixtures
 
 PACKAGES = fixtures.PACKAGES

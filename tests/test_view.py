@@ -191,7 +191,7 @@ def test_public_view_withholds_what_the_exporter_withholds() -> None:
 
 
 def test_a_large_view_defers_its_table_and_download_from_where_the_map_turns_compact() -> None:
-    from layers.render import COMPACT_FROM
+    from layers.render.draw import COMPACT_FROM
     from layers.view import LARGE_VIEW, is_large_view
 
     assert LARGE_VIEW == COMPACT_FROM

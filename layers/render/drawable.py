@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from layers._layerset import Layers
+    from layers.layerset import Layers
 
 __all__ = ["UNDRAWN_PRECISIONS", "drawable"]
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from layers._csvrows import read_text_table
+from layers.records.csvrows import read_text_table
 
 __all__ = [
     "DEFAULT_DATA_DIR",
@@ -42,7 +42,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_REPO = Path(__file__).resolve().parent.parent
+_REPO = Path(__file__).resolve().parents[2]
 
 #: The repository's ``data/`` directory (curated tables and ``datapackage.json``).
 DEFAULT_DATA_DIR = _REPO / "data"
@@ -85,7 +85,7 @@ class RecordsError(ValueError):
 class SensitivityError(RecordsError):
     """A ``sensitivity`` cell is blank or not one of ``public``, ``restricted``, ``private``.
 
-    Such a row would be treated as private (:func:`layers._featurerows.sensitivity_level`);
+    Such a row would be treated as private (:func:`layers.build.featurerows.sensitivity_level`);
     :func:`load_records` refuses it so the curator fixes it before the atlas starts.
 
     Parameters
@@ -310,8 +310,8 @@ def _check_sensitivity(path: Path, field: str, cells: list[tuple[int, str]]) -> 
     ``cells`` are ``(line, stripped cell)`` pairs. A level counts only when it is exactly one
     of the schema's (lowercase) levels: ``"Private"`` is refused like ``""``.
     """
-    # Imported here: layers._featurerows needs geopandas, which loading alone does not.
-    from layers._featurerows import SENSITIVITY_LEVELS, sensitivity_level
+    # Imported here: layers.build.featurerows needs geopandas, which loading alone does not.
+    from layers.build.featurerows import SENSITIVITY_LEVELS, sensitivity_level
 
     for line, value in cells:
         if sensitivity_level(value) == value:

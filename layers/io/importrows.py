@@ -26,10 +26,10 @@ from shapely.validation import explain_validity
 
 from geo._errors import CoordinateError, GeoError
 from geo.coords import validate_lonlat
-from layers._csvsafe import FORMULA_PREFIXES, safe_cell
-from layers._encoding import undecodable_bytes as _undecodable
-from layers._importread import FileImportError, ImportProblem, RawRow
-from layers._mapping import Mapping, facility_schema
+from layers.io.csvsafe import FORMULA_PREFIXES, safe_cell
+from layers.io.encoding import undecodable_bytes as _undecodable
+from layers.io.importread import FileImportError, ImportProblem, RawRow
+from layers.io.mapping import Mapping, facility_schema
 
 __all__ = [
     "REGION",
@@ -87,7 +87,7 @@ class Options:
     """What the user asked for, passed down to the row checks.
 
     ``deadline`` is a :func:`time.monotonic` time after which the import stops with a
-    :class:`~layers._importread.FileImportError` (its time budget); None for no budget.
+    :class:`~layers.io.importread.FileImportError` (its time budget); None for no budget.
     """
 
     source_id: str

@@ -100,7 +100,7 @@ def resolve_places(places: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     places : pandas.DataFrame
-        The ``places`` table of :class:`layers.records.Records`.
+        The ``places`` table of :class:`layers.records.load.Records`.
 
     Returns
     -------

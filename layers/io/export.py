@@ -7,8 +7,8 @@
 GeoJSON output (:func:`to_geojson_bytes`) follows RFC 7946: WGS84 lon/lat, no ``crs`` member,
 counter-clockwise exterior rings, coordinates rounded to 6 decimals, ``null`` where a value is
 missing (never NaN), UTF-8 without ASCII escaping. Features come layer by layer in the order
-of :data:`layers._layerset.LAYER_NAMES`, rows in build order, and every feature's properties
-in the order of :func:`layers._geojson.property_names` (common properties first, then the
+of :data:`layers.layerset.LAYER_NAMES`, rows in build order, and every feature's properties
+in the order of :func:`layers.io.geojson.property_names` (common properties first, then the
 layer's own), so the same layers and filters give the same bytes. The collection carries
 ``attribution`` and ``license`` foreign members; every facility feature carries its
 ``attribution`` property.
@@ -37,15 +37,15 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from layers._geojson import feature, property_names, redact
-from layers._layerset import CRS, LAYER_KINDS, LAYER_NAMES, Layers, UnknownLayerError
-from layers._placepoints import UnresolvedPlacesError
-from layers._years import BadDateError
-from layers.build import build_layers
-from layers.facilities import ATTRIBUTION as FACILITY_ATTRIBUTION
-from layers.facilities import FacilityFormatError, load_facilities
+from layers.build.assemble import build_layers
+from layers.build.placepoints import UnresolvedPlacesError
 from layers.filters import YearRangeError, filter_layers, make_filters
+from layers.io.geojson import feature, property_names, redact
+from layers.layerset import CRS, LAYER_KINDS, LAYER_NAMES, Layers, UnknownLayerError
 from layers.public import public_layers
+from layers.records.facilities import ATTRIBUTION as FACILITY_ATTRIBUTION
+from layers.records.facilities import FacilityFormatError, load_facilities
+from layers.records.years import BadDateError
 
 __all__ = [
     "ATTRIBUTION",
@@ -268,7 +268,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _load(data_dir: Path | None, facilities_path: Path | None) -> Layers:
     """Load records and facilities and build the layers."""
-    from layers.records import DEFAULT_DATA_DIR, load_records
+    from layers.records.load import DEFAULT_DATA_DIR, load_records
 
     data = data_dir if data_dir is not None else DEFAULT_DATA_DIR
     records = load_records(data)
@@ -299,7 +299,7 @@ def run(args: argparse.Namespace) -> int:
     except (YearRangeError, UnknownLayerError, geo.DistrictNotFound) as exc:
         print(f"python -m layers export: error: {exc}", file=sys.stderr)
         return 2
-    from layers.records import RecordsError
+    from layers.records.load import RecordsError
 
     try:
         built = _load(args.data, args.facilities)

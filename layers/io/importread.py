@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from shapely.geometry.base import BaseGeometry
 
-from layers._encoding import open_text, undecodable_bytes
-from layers._gdal import (
+from layers.io.encoding import open_text, undecodable_bytes
+from layers.io.gdal import (
     ALLOWED_DRIVERS,
     FORMATS,
     Format,
@@ -48,7 +48,7 @@ CSV_SUFFIXES = frozenset({".csv", ".tsv", ".tab", ".txt"})
 """File name endings read as delimited text (streamed with :mod:`csv`)."""
 
 VECTOR_SUFFIXES = frozenset(FORMATS)
-"""File name endings read through pyogrio/GDAL (its drivers allow-listed: :mod:`layers._gdal`)."""
+"""File name endings read through pyogrio/GDAL (its drivers allow-listed: :mod:`layers.io.gdal`)."""
 
 
 class FileImportError(ValueError):
@@ -121,6 +121,7 @@ class RawRow:
 
 
 def sha256_file(path: Path) -> str:
+    """Return the hex sha256 of a file's bytes, read in 1 MiB chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
@@ -275,7 +276,7 @@ def read_vector(
     """Read every layer of a vector file through the locked-down GDAL; return header, rows, driver.
 
     The file is read only when its name, its first bytes and GDAL's driver agree
-    (:mod:`layers._gdal`). A KMZ is unzipped here, within ``max_bytes`` and an entry limit, and
+    (:mod:`layers.io.gdal`). A KMZ is unzipped here, within ``max_bytes`` and an entry limit, and
     its KML read. A GeoJSON FeatureCollection is also parsed as JSON, so that members GDAL
     would drop (anything not a Feature) become rejected rows, a NUL character that GDAL would
     cut a text at rejects its row, and each row is numbered by its member's position.

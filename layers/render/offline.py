@@ -145,12 +145,12 @@ class _AtlasScript(JSCSSMixin, MacroElement):
 class AtlasLayers(_AtlasScript):
     """Every data layer of the atlas and its basemap, drawn by ``atlasRender`` from one payload.
 
-    For a page drawn once (:func:`layers.render.map_from_payload`).
+    For a page drawn once (:func:`layers.render.draw.map_from_payload`).
 
     Parameters
     ----------
     payload : dict
-        The compact, pre-escaped payload of :func:`layers.render.map_payload`.
+        The compact, pre-escaped payload of :func:`layers.render.draw.map_payload`.
     asset_base : str
         URL prefix of the vendored ``static/`` folder.
     """
@@ -176,7 +176,7 @@ class AtlasBase(_AtlasScript):
     Parameters
     ----------
     payload : dict
-        :func:`layers.render.base_payload`.
+        :func:`layers.render.draw.base_payload`.
     asset_base : str
         URL prefix of the vendored ``static/`` folder.
     """
@@ -204,7 +204,7 @@ class AtlasData(_AtlasScript):
     Parameters
     ----------
     payload : dict
-        A :func:`layers.render.map_payload` made with ``basemap=False``.
+        A :func:`layers.render.draw.map_payload` made with ``basemap=False``.
     slot : str
         Lower-case letters: "atlas" (the atlas) or "upload" (the session's upload).
     fit : str, optional

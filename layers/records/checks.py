@@ -1,6 +1,6 @@
 """The checks Frictionless cannot express: dates, list cells, cross-row rules, places, people.
 
-Each check takes the raw tables (:class:`layers._tables.RawTable`) and returns Problems; none
+Each check takes the raw tables (:class:`layers.records.tables.RawTable`) and returns Problems; none
 raises on bad data. Cells Frictionless already rejects (wrong type, missing required value) are
 skipped here so that one defect gives one problem.
 """
@@ -20,10 +20,10 @@ import edtf
 
 from geo._errors import GeoError
 from geo.coords import validate_lonlat
-from layers._names import DEFAULT_THRESHOLD, find_similar_names
-from layers._problem import Problem
-from layers._tables import RawRow, RawTable
-from layers.records import LIST_SEPARATOR, split_list
+from layers.records.load import LIST_SEPARATOR, split_list
+from layers.records.names import DEFAULT_THRESHOLD, find_similar_names
+from layers.records.problem import Problem
+from layers.records.tables import RawRow, RawTable
 
 __all__ = [
     "Geocoder",

@@ -1,7 +1,7 @@
 """A user's own file as a session-only overlay: checked by the importer, never mixed in.
 
 The app's uploader hands the bytes to :func:`check_upload`, which runs them through exactly the
-code of ``python -m layers import --kind facilities`` (:func:`layers.importer.import_file`:
+code of ``python -m layers import --kind facilities`` (:func:`layers.io.importer.import_file`:
 encoding and delimiter detection, column mapping, coordinate, swap, region and geometry
 checks, geocoding of rows without coordinates, the Frictionless schema) and returns an
 :class:`Upload`: the importer's report and the accepted and flagged rows as a GeoDataFrame.
@@ -13,13 +13,14 @@ importer writes its usual ``imports/<source_id>/`` there), which is deleted befo
 
 The overlay never joins the curated layers: :func:`overlay_payload` adds it to a copy of the
 map's payload as one more layer, "Your upload (not verified)", whose popups are built from
-strings escaped here with :func:`layers._popup.esc`; the curated GeoJSON download leaves it out,
+strings escaped here with :func:`layers.render.popup.esc`; the curated GeoJSON download leaves
+it out,
 and :attr:`Upload.csv` offers the checked rows back as the importer wrote them.
 
 Limits (settings ``ATLAS_MAX_UPLOAD_MB``, ``ATLAS_MAX_UPLOAD_FEATURES``): :func:`upload_limits`;
 besides them, one upload geocodes at most :data:`UPLOAD_MAX_GEOCODE` distinct place names and
 runs for at most :data:`UPLOAD_MAX_SECONDS` seconds. The file is read only through the
-importer's allow-listed readers (:mod:`layers._gdal`): its name and its bytes must agree, and
+importer's allow-listed readers (:mod:`layers.io.gdal`): its name and its bytes must agree, and
 no GDAL driver that can reach another file or a URL is registered.
 
 Any failure reaches the page as an :class:`UploadError` whose message names the file, never a
@@ -44,12 +45,12 @@ import pandas as pd
 from shapely import wkt as shapely_wkt
 from shapely.geometry import Point
 
-from layers._importread import FileImportError
-from layers._mapping import Mapping as ImportMapping
-from layers._mapping import MappingError, load_mapping
-from layers._popup import APPROXIMATE_PRECISIONS, esc, plain
-from layers.importer import ImportReport, import_file
-from layers.records import DEFAULT_DATA_DIR
+from layers.io.importer import ImportReport, import_file
+from layers.io.importread import FileImportError
+from layers.io.mapping import Mapping as ImportMapping
+from layers.io.mapping import MappingError, load_mapping
+from layers.records.load import DEFAULT_DATA_DIR
+from layers.render.popup import APPROXIMATE_PRECISIONS, esc, plain
 
 __all__ = [
     "OVERLAY_COLOUR",
@@ -86,7 +87,7 @@ UPLOAD_MAX_GEOCODE = 2_000
 #: Time budget of checking one upload, in seconds.
 UPLOAD_MAX_SECONDS = 60.0
 
-_REPO = Path(__file__).resolve().parent.parent
+_REPO = Path(__file__).resolve().parents[2]
 _MAPPINGS_DIR = _REPO / "mappings"
 _COORD_DECIMALS = 5
 _FACTS = (
@@ -394,7 +395,7 @@ def overlay_payload(payload: Mapping[str, Any], upload: Upload) -> dict[str, Any
     Parameters
     ----------
     payload : mapping
-        A :func:`layers.render.map_payload` payload (read-only; it may be cached and shared).
+        A :func:`layers.render.draw.map_payload` payload (read-only; it may be cached and shared).
     upload : Upload
         The checked upload.
 
@@ -402,7 +403,7 @@ def overlay_payload(payload: Mapping[str, Any], upload: Upload) -> dict[str, Any
     -------
     dict
         The payload with the layer :data:`OVERLAY_LABEL` added: its records' strings escaped
-        with :func:`layers._popup.esc` and appended to the string table, its points appended.
+        with :func:`layers.render.popup.esc` and appended to the string table, its points appended.
 
     Raises
     ------
@@ -465,7 +466,7 @@ def overlay_payload(payload: Mapping[str, Any], upload: Upload) -> dict[str, Any
 def upload_payload(upload: Upload) -> dict[str, Any]:
     """Return the upload alone as a full map payload, drawn in its own slot of the map.
 
-    The app draws it with :func:`layers.render.data_group` (slot "upload") over the atlas's
+    The app draws it with :func:`layers.render.draw.data_group` (slot "upload") over the atlas's
     own selection, whatever that selection's size or mode: the upload is never mixed into it.
 
     Parameters

@@ -15,8 +15,8 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from layers._featurerows import sensitivity_level
-from layers._layerset import COMMON_COLUMNS, LAYER_PROPERTIES
+from layers.build.featurerows import sensitivity_level
+from layers.layerset import COMMON_COLUMNS, LAYER_PROPERTIES
 
 __all__ = ["DECIMALS", "feature", "geometry_json", "json_value", "property_names", "redact"]
 
@@ -122,7 +122,7 @@ def redact(layer: str, row: Mapping[str, Any]) -> tuple[dict[str, Any], Any] | N
       label point, deterministically.
     - Entries of restricted rows inside public features lose their quote and reporter name.
 
-    Every level is read with :func:`layers._featurerows.sensitivity_level`: a blank, missing
+    Every level is read with :func:`layers.build.featurerows.sensitivity_level`: a blank, missing
     or unknown ``sensitivity`` (``"Private"``) is private, so it is left out; the kept
     feature's ``sensitivity`` is the level it was read as.
     """

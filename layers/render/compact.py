@@ -1,6 +1,6 @@
 """The compact map payload for large layers: columns of numbers, no quotes, vectorised.
 
-Used by :func:`layers.render.map_payload` from a feature count on. Per feature the page gets
+Used by :func:`layers.render.draw.map_payload` from a feature count on. Per feature the page gets
 only what the map and a short popup need, as parallel columns that ``compactRender`` in
 ``static/atlas/atlas.js`` reads (features are in layer order; every string is escaped):
 
@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from layers._popup import (
+from layers.render.popup import (
     APPROXIMATE_PRECISIONS,
     group_text,
     plain,
@@ -48,7 +48,7 @@ __all__ = ["StringTable", "compact_features"]
 
 
 class StringTable(Protocol):
-    """The payload's string table (:class:`layers.render._StringTable`) as this module uses it."""
+    """The payload's string table (:class:`layers.render.draw._StringTable`), as used here."""
 
     def __call__(self, raw: str) -> int:
         """Return the index of ``raw``'s escaped text (stored the first time)."""

@@ -47,7 +47,7 @@ import pyarrow.parquet as pq
 import pyproj
 import shapely
 
-from layers._layerset import LAYER_NAMES, Layers
+from layers.layerset import LAYER_NAMES, Layers
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -68,7 +68,7 @@ CACHE_VERSION = 2
 #: ``~/.cache``, then ``xinjiang-atlas``).
 CACHE_DIR_ENV = "ATLAS_CACHE_DIR"
 
-_REPO = Path(__file__).resolve().parent.parent
+_REPO = Path(__file__).resolve().parents[2]
 _TUPLE = "\u0000tuple"
 _POOL_FILE = "pool.parquet"
 
@@ -99,7 +99,7 @@ def default_cache_dir(environ: dict[str, str] | None = None) -> Path:
 
 
 def _code_files(repo: Path) -> list[Path]:
-    files = sorted((repo / "layers").glob("*.py")) + sorted((repo / "geo").glob("*.py"))
+    files = sorted((repo / "layers").rglob("*.py")) + sorted((repo / "geo").glob("*.py"))
     data = repo / "geo" / "data"
     if data.is_dir():
         files += sorted(p for p in data.rglob("*") if p.is_file())
@@ -130,7 +130,8 @@ def cache_key(files: Iterable[Path], *, public: bool, repo: Path = _REPO) -> str
     digest = hashlib.sha256(f"atlas-cache-v{CACHE_VERSION}\npublic={public}\n".encode())
     for label, paths in (("data", list(files)), ("code", _code_files(repo))):
         for path in paths:
-            digest.update(f"{label}:{path.name}\n".encode())
+            name = path.relative_to(repo) if label == "code" else path.name
+            digest.update(f"{label}:{name}\n".encode())
             try:
                 digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
             except FileNotFoundError:
@@ -169,7 +170,7 @@ class _Pool:
     A quote cited by a site, a witness and a detention is one item, not three: at 100k
     records the 192k ``sources`` items are 66k distinct ones (18 of 47 MB of JSON), and
     decoding is most of reading. Cells store the items' indices; read back, equal items are
-    one shared object (as :class:`~layers._layerset.Layers` allows: read-only).
+    one shared object (as :class:`~layers.layerset.Layers` allows: read-only).
     """
 
     def __init__(self) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from anyascii import anyascii
 
-from layers._layerset import CRS, columns_of
+from layers.layerset import CRS, columns_of
 
 __all__ = [
     "SENSITIVITY_LEVELS",
@@ -106,7 +106,7 @@ def most_sensitive(values: Iterable[object]) -> str:
 def make_frame(
     layer: str, rows: Sequence[dict[str, Any]], geometries: Sequence[object]
 ) -> gpd.GeoDataFrame:
-    """Assemble a layer GeoDataFrame with every column of :func:`layers._layerset.columns_of`.
+    """Assemble a layer GeoDataFrame with every column of :func:`layers.layerset.columns_of`.
 
     Integer columns become nullable ``Int64``, district id columns ``category``; missing
     values are None (object columns) or <NA> (integers).

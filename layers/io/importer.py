@@ -17,12 +17,13 @@ Where rows go (the curated tables belong to the curator):
 
 - ``facilities`` are third-party data, not testimony: they go to
   ``data/imports/<source_id>/facilities.csv`` with a one-resource ``datapackage.json`` (schema
-  :func:`layers._mapping.facility_schema`) and ``provenance.json`` (file name, sha256, import
+  :func:`layers.io.mapping.facility_schema`) and ``provenance.json`` (file name, sha256, import
   date, the mapping used, every flagged and rejected row). ``data/datapackage.json`` is not
   touched.
 - The curated kinds (people, places, sites, detentions, population_reports, events) are
   appended to ``data/<kind>.csv`` after the whole package, with the candidate rows added, has
-  passed :func:`layers.validate.validate_package` in a temporary copy (so quotes, foreign keys
+  passed :func:`layers.records.validate.validate_package` in a temporary copy (so quotes,
+  foreign keys
   and dates are checked by the same code as curated rows); rows without an id get the next
   free one. Their provenance goes to ``data/imports/<kind>-<first 12 hex of sha256>/``, and
   importing the same file again is refused. Their ``source_id`` (a column, a mapping constant
@@ -33,7 +34,7 @@ Writing is all-or-nothing per file: everything is written into a staging folder
 the import holds ``data/.import.lock``; the "already imported" check is made again under that
 lock, and a staging folder a killed import left is swept by the next one.
 
-Files are read only through :mod:`layers._importread` and :mod:`layers._gdal`: name, first bytes
+Files are read only through :mod:`layers.io.importread` and :mod:`layers.io.gdal`: name, first bytes
 and GDAL driver must agree, and no GDAL driver that reaches other files or URLs is registered.
 Costs are bounded by ``max_bytes``, ``max_rows``, ``max_geocode`` and ``max_seconds``.
 """
@@ -62,9 +63,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from layers._csvsafe import safe_cell, write_csv
-from layers._encoding import EncodingError, EncodingGuess, detect_encoding
-from layers._importread import (
+from layers.io.csvsafe import safe_cell, write_csv
+from layers.io.encoding import EncodingError, EncodingGuess, detect_encoding
+from layers.io.importread import (
     CSV_SUFFIXES,
     VECTOR_SUFFIXES,
     FileImportError,
@@ -74,7 +75,7 @@ from layers._importread import (
     read_vector,
     sha256_file,
 )
-from layers._importrows import (
+from layers.io.importrows import (
     REGION,
     VERBATIM_FIELDS,
     GeocodeBudget,
@@ -86,7 +87,7 @@ from layers._importrows import (
     flag_outside_districts,
     note_from_flags,
 )
-from layers._mapping import (
+from layers.io.mapping import (
     CURATED_KINDS,
     KINDS,
     Mapping,
@@ -96,8 +97,8 @@ from layers._mapping import (
     load_mapping,
     resolve_columns,
 )
-from layers.records import DEFAULT_DATA_DIR
-from layers.records import source_dir as resolve_source_dir
+from layers.records.load import DEFAULT_DATA_DIR
+from layers.records.load import source_dir as resolve_source_dir
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -264,7 +265,7 @@ def _write_facilities(
 
 @lru_cache(maxsize=1)
 def _validator() -> Callable[..., Any]:
-    module = importlib.import_module("layers.validate")  # owned by the validation engineer
+    module = importlib.import_module("layers.records.validate")  # owned by the validation engineer
     return module.validate_package
 
 
@@ -461,7 +462,7 @@ def import_file(
         ``geocode(name) -> Place`` for rows without coordinates; default ``geo.geocode``.
     validator : callable, optional
         ``validate(data_dir, source_dir) -> list of Problem`` for curated kinds; default
-        :func:`layers.validate.validate_package`.
+        :func:`layers.records.validate.validate_package`.
 
     Returns
     -------

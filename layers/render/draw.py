@@ -17,11 +17,11 @@ to ``st_folium(..., feature_group_to_add=...)``. Because the base map's script d
 ``st_folium`` keeps its component and Leaflet map across reruns and only swaps the groups: a
 filter change sends and draws the selection, not the page (``tests/test_app.py``).
 
-Data never passes through Jinja a second time (see :class:`layers._offline.AtlasLayers`):
+Data never passes through Jinja a second time (see :class:`layers.render.offline.AtlasLayers`):
 folium/branca re-render every macro's output as a template, which would run ``{{ ... }}`` in
 the data on the server.
 
-From :data:`COMPACT_FROM` features on, the payload is compact (:mod:`layers._compact`):
+From :data:`COMPACT_FROM` features on, the payload is compact (:mod:`layers.render.compact`):
 integer columns without quotes, drawn by a grid clustering that only creates the markers on
 screen; popups then show the number of quotes and the app's details panel shows them.
 
@@ -43,9 +43,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from layers._compact import compact_features
-from layers._drawable import drawable
-from layers._offline import (
+from layers.render.compact import compact_features
+from layers.render.drawable import drawable
+from layers.render.offline import (
     DEFAULT_ASSET_BASE,
     AtlasBase,
     AtlasData,
@@ -56,7 +56,7 @@ from layers._offline import (
     js_literal,
     offline_map,
 )
-from layers._popup import (
+from layers.render.popup import (
     APPROXIMATE_PRECISIONS,
     LAYER_LABELS,
     Parts,
@@ -68,7 +68,7 @@ from layers._popup import (
 )
 
 if TYPE_CHECKING:
-    from layers._layerset import Layers
+    from layers.layerset import Layers
 
 __all__ = [
     "BOUNDARY_ATTRIBUTION",
@@ -374,7 +374,7 @@ def map_payload(
 
     Parameters
     ----------
-    layers : layers.build.Layers
+    layers : layers.layerset.Layers
         The (filtered) layers to draw; empty layers are left out.
     districts_gdf : geopandas.GeoDataFrame, optional
         District polygons (``id, name, level, geometry``) for the basemap and the outlines
@@ -382,7 +382,7 @@ def map_payload(
     source_titles : mapping, optional
         Source id -> citation shown under each quote.
     compact : bool, optional
-        True: per-feature columns without quotes or facts (:mod:`layers._compact`; popups
+        True: per-feature columns without quotes or facts (:mod:`layers.render.compact`; popups
         show name, kind, place, precision, dates, a report's number and the number of
         quotes, and the details panel shows the quotes). False: full popups. Default: compact
         from :data:`COMPACT_FROM` features on.
@@ -397,7 +397,7 @@ def map_payload(
     dict
         ``s`` string table, ``layers``, ``o`` approximate areas (basemap feature indices),
         ``attribution``, ``bounds``, ``undrawn`` (features known only to a country, which the
-        map leaves out: :mod:`layers._drawable`), ``mode`` (``"full"`` or ``"compact"``),
+        map leaves out: :mod:`layers.render.drawable`), ``mode`` (``"full"`` or ``"compact"``),
         either ``r`` records, ``p`` points and ``l`` lines (full) or ``f`` feature columns
         (compact), and with ``basemap`` ``d`` and ``labels``.
     """
@@ -532,7 +532,7 @@ def render_map(
 
     Parameters
     ----------
-    layers : layers.build.Layers
+    layers : layers.layerset.Layers
         The (filtered) layers to draw.
     districts_gdf : geopandas.GeoDataFrame, optional
         District polygons drawn as the basemap (``geo.load_districts()``); without them the

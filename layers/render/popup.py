@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from layers._measures import count_phrase
+from layers.records.measures import count_phrase
 
 __all__ = [
     "APPROXIMATE_PRECISIONS",
@@ -229,7 +229,7 @@ def report_fact(
 ) -> str:
     """Return a report's number in words, plain text; '' without a count.
 
-    Delegates to :func:`layers._measures.count_phrase`: ``"about 5,700 inmates"``,
+    Delegates to :func:`layers.records.measures.count_phrase`: ``"about 5,700 inmates"``,
     ``"15–20 people per room"``, ``"target: 1,000,000–1,500,000 held (not a count)"``
     (the qualifier ``exact`` is not written: the source's figure is given as it stands).
     """

@@ -38,14 +38,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from layers._checks import Geocoder, run_all
-from layers._frictionless import frictionless_problems
-from layers._names import DEFAULT_THRESHOLD
-from layers._problem import Problem
-from layers._quotes import REQUIRE_SOURCES_ENV, QuoteReport, prove_quotes
-from layers._tables import RawTable, read_tables
-from layers.records import DEFAULT_DATA_DIR, RecordsError, load_schema
-from layers.records import source_dir as resolve_source_dir
+from layers.records.checks import Geocoder, run_all
+from layers.records.frictionless import frictionless_problems
+from layers.records.load import DEFAULT_DATA_DIR, RecordsError, load_schema
+from layers.records.load import source_dir as resolve_source_dir
+from layers.records.names import DEFAULT_THRESHOLD
+from layers.records.problem import Problem
+from layers.records.quotes import REQUIRE_SOURCES_ENV, QuoteReport, prove_quotes
+from layers.records.tables import RawTable, read_tables
 
 __all__ = [
     "REQUIRE_SOURCES_ENV",
@@ -138,7 +138,7 @@ def check_package(
     data_dir : pathlib.Path
         Directory of ``datapackage.json`` and its CSV files.
     source_dir : pathlib.Path, optional
-        Directory of the source texts; default from :func:`layers.records.source_dir`
+        Directory of the source texts; default from :func:`layers.records.load.source_dir`
         (``$ATLAS_SOURCE_DIR`` or ``<repo>/../shared/sources``).
     geocoder : callable, optional
         ``geocode(name, *, country=None)``; default ``geo.geocode``. If that cannot be
@@ -197,7 +197,7 @@ def validate_package(
     data_dir : pathlib.Path
         Directory of ``datapackage.json`` and its CSV files.
     source_dir : pathlib.Path, optional
-        Directory of the source texts; default from :func:`layers.records.source_dir`
+        Directory of the source texts; default from :func:`layers.records.load.source_dir`
         (``$ATLAS_SOURCE_DIR`` or ``<repo>/../shared/sources``).
     geocoder : callable, optional
         ``geocode(name, *, country=None)``; default ``geo.geocode``. If that cannot be
@@ -262,7 +262,7 @@ def quote_proof_status(
     data_dir : pathlib.Path, optional
         Directory of ``datapackage.json`` and its CSV files (``None``: the repository's).
     source_dir : pathlib.Path, optional
-        Directory of the source texts; default from :func:`layers.records.source_dir`.
+        Directory of the source texts; default from :func:`layers.records.load.source_dir`.
 
     Returns
     -------

@@ -14,8 +14,8 @@ from typing import Any
 
 import frictionless
 
-from layers._problem import Problem
-from layers._tables import RawTable
+from layers.records.problem import Problem
+from layers.records.tables import RawTable
 
 __all__ = ["frictionless_problems"]
 

@@ -1,14 +1,14 @@
 """Turn the curated records (and the BuzzFeed facilities) into one GeoDataFrame per map layer.
 
 :func:`build_layers` is pure: it geocodes each place once, computes the district columns once
-and returns a frozen :class:`~layers._layerset.Layers`; the app caches the result
+and returns a frozen :class:`~layers.layerset.Layers`; the app caches the result
 (``st.cache_resource``) and the filters and exporter only read it.
 
 Sensitivity travels with the data: every feature has the most restrictive ``sensitivity`` of
 the rows it is about, and every entry of ``sources`` / ``population_reports`` keeps its own
 (``"_sensitivity"`` key; keys starting with ``_`` are internal and never exported) so a public
 export can drop or redact it. Every level is read with
-:func:`layers._featurerows.sensitivity_level`: a blank or unknown cell counts as ``private``.
+:func:`layers.build.featurerows.sensitivity_level`: a blank or unknown cell counts as ``private``.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 
 import geo
-from layers._featurerows import fold, make_frame, most_sensitive, sensitivity_level, text
-from layers._layerset import Layers
-from layers._measures import INMATES, MEASURE_LABELS, measure_of
-from layers._placepoints import AREA_PRECISIONS, district_names, resolve_places
-from layers._years import span_years, year_bounds
-from layers.facilities import ATTRIBUTION, FacilityLoad, site_candidates
-from layers.facilities import SOURCE_ID as FACILITY_SOURCE_ID
-from layers.records import split_list
+from layers.build.featurerows import fold, make_frame, most_sensitive, sensitivity_level, text
+from layers.build.placepoints import AREA_PRECISIONS, district_names, resolve_places
+from layers.layerset import Layers
+from layers.records.facilities import ATTRIBUTION, FacilityLoad, site_candidates
+from layers.records.facilities import SOURCE_ID as FACILITY_SOURCE_ID
+from layers.records.load import split_list
+from layers.records.measures import INMATES, MEASURE_LABELS, measure_of
+from layers.records.years import span_years, year_bounds
 
 if TYPE_CHECKING:
-    from layers.records import Records
+    from layers.records.load import Records
 
 __all__ = ["Layers", "ReportTargetError", "build_layers"]
 
@@ -248,7 +248,7 @@ def _candidates(
 ) -> dict[str, list[str]]:
     """Return site id -> ids of the catalogued facilities in the same Chinese county.
 
-    Uses :func:`layers.facilities.site_candidates` with the counties this build already
+    Uses :func:`layers.records.facilities.site_candidates` with the counties this build already
     computed: a site known only to a prefecture, region or country has no candidates.
     """
     if facilities is None or len(facilities.frame) == 0:
@@ -274,9 +274,9 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
 
     Parameters
     ----------
-    records : layers.records.Records
+    records : layers.records.load.Records
         The loaded, validated tables.
-    facilities : layers.facilities.FacilityLoad, optional
+    facilities : layers.records.facilities.FacilityLoad, optional
         The BuzzFeed 2021 facilities; None gives an empty facilities layer.
 
     Returns
@@ -288,13 +288,13 @@ def build_layers(records: Records, facilities: FacilityLoad | None = None) -> La
         place with its precision), ``witnesses`` (one per person with an origin place),
         ``links`` (a LineString from a person's origin to each site or place they were held
         at), ``facilities`` and ``events`` (those with a place), all EPSG:4326 with the
-        columns of :func:`layers._layerset.columns_of`.
+        columns of :func:`layers.layerset.columns_of`.
 
     Raises
     ------
-    layers._placepoints.UnresolvedPlacesError
+    layers.build.placepoints.UnresolvedPlacesError
         If a place cannot be geocoded (``python -m layers validate`` reports it first).
-    layers._years.BadDateError
+    layers.records.years.BadDateError
         If a date cell is not EDTF.
     ReportTargetError
         If a population report names neither a site nor a place.

@@ -25,8 +25,8 @@ import pandas as pd
 
 from geo._errors import CoordinateError, GeoError
 from geo.coords import validate_lonlat
-from layers._csvrows import read_text_table
-from layers.records import DEFAULT_DATA_DIR, Records
+from layers.records.csvrows import read_text_table
+from layers.records.load import DEFAULT_DATA_DIR, Records
 
 __all__ = [
     "ATTRIBUTION",

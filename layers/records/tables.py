@@ -1,6 +1,6 @@
 """The tables of a data package as raw text rows that remember their CSV line numbers.
 
-The validator works on these rather than on :func:`layers.records.load_records`, which stops at
+The validator works on these rather than on :func:`layers.records.load.load_records`, which stops at
 the first cell of the wrong type: validation must report every problem, each with its line.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from layers._csvrows import read_records
-from layers._problem import Problem
+from layers.records.csvrows import read_records
+from layers.records.problem import Problem
 
 __all__ = ["RawRow", "RawTable", "read_tables"]
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from layers._problem import Problem
-from layers._tables import RawTable
-from layers.records import SOURCE_DIR_ENV
+from layers.records.load import SOURCE_DIR_ENV
+from layers.records.problem import Problem
+from layers.records.tables import RawTable
 
 __all__ = [
     "REQUIRE_SOURCES_ENV",
@@ -179,10 +179,10 @@ def confined_source_path(source_dir: Path, name: str) -> Path:
 
     Examples
     --------
-    >>> confined_source_path(Path("/srv/texts"), "../etc/passwd")
+    >>> confined_source_path(Path("/srv/texts"), "../etc/passwd")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    layers._quotes.SourcePathError: '../etc/passwd' climbs out of the source directory with '..'
+    layers.records.quotes.SourcePathError: '../etc/passwd' climbs out of the source directory ...
     """
     if not name.strip():
         raise SourcePathError(name, "is empty")
