@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+NODE   ?= node
 PORT   ?= 8501
 
 .PHONY: run test lint validate setup setup-dev bench clean
@@ -23,11 +24,13 @@ setup-dev: $(VENV)/.dev
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
-## Lint, type-check, validate the data and run every test (browser tests need /usr/bin/chromium).
+## Lint, type-check, validate the data and run every test (browser tests need /usr/bin/chromium;
+## the map script's tests need Node.js: Debian's `nodejs`).
 test: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(PY) -m layers validate
+	$(NODE) --test tests/js/*.test.js
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev

@@ -2,7 +2,7 @@
 
 A thin shell: it reads widgets and the URL, calls ``layers`` (filters, render, export, view)
 and shows the result. Everything it computes is a typed pure function in ``layers/``.
-Settings (environment variables) are listed in ``layers.view.SETTINGS``.
+Settings (environment variables) are listed in ``layers.settings.SETTINGS``.
 """
 
 from __future__ import annotations
@@ -40,11 +40,10 @@ from layers.render.draw import (
     details_html,
     map_payload,
 )
+from layers.settings import BadParameterError, data_paths, public_mode, setting
 from layers.view import (
     Atlas,
-    BadParameterError,
     clicked_ids,
-    data_paths,
     feature_by_id,
     filters_from_params,
     is_large_view,
@@ -52,8 +51,6 @@ from layers.view import (
     load_atlas,
     params_from_filters,
     per_year,
-    public_mode,
-    setting,
     shown_table,
     year_bounds,
 )

@@ -1,55 +1,34 @@
 """Map layers of the atlas: records -> GeoDataFrames -> filters -> folium map and exports.
 
-The public API, re-exported here and imported on first use (so ``python -m layers validate``
-does not load geopandas, and this package stays importable while a module is being written):
+Where things live (each subpackage's docstring says what it owns and may import):
 
-- :func:`build_layers` -> :class:`Layers` (``layers.build.assemble``)
+- :mod:`layers.records`: the curated tables, ``python -m layers validate``, the facility list;
+- :mod:`layers.build`: one GeoDataFrame per layer, and their parquet cache;
+- :mod:`layers.layerset`, :mod:`layers.filters`, :mod:`layers.public`: the layer set, the
+  filters, and the one place the public view is made;
+- :mod:`layers.atlas`: the layers as the app and the export load them;
+- :mod:`layers.render`: the offline folium map, popups and compact payloads;
+- :mod:`layers.io`: import, upload and export;
+- :mod:`layers.settings`, :mod:`layers.view`, :mod:`layers.errors`: the app's settings, its
+  pure functions, and the one error base :class:`~layers.errors.LayersError`.
+
+The public API, re-exported here and imported on first use, so that ``python -m layers
+validate`` does not load geopandas:
+
+- :func:`build_layers` -> :class:`Layers`
 - :class:`Filters`, :func:`filter_layers`, :func:`make_filters`, :func:`parse_years`,
-  :func:`parse_layers`, :func:`resolve_districts` (``layers.filters``)
-- :func:`to_geojson_bytes`, :func:`write` (``layers.io.export``)
-- :data:`LAYER_NAMES`, :data:`LAYER_KINDS` (``layers.layerset``)
-- :func:`load_records`, :class:`Records` (``layers.records.load``); :func:`load_facilities`,
-  :class:`FacilityLoad` (``layers.records.facilities``)
+  :func:`parse_layers`, :func:`resolve_districts`
+- :func:`to_geojson_bytes`, :func:`write`
+- :data:`LAYER_NAMES`, :data:`LAYER_KINDS`
+- :func:`load_records`, :class:`Records`; :func:`load_facilities`, :class:`FacilityLoad`
+- :class:`LayersError`
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from layers.build.assemble import build_layers
-    from layers.filters import (
-        Filters,
-        filter_layers,
-        make_filters,
-        parse_layers,
-        parse_years,
-        resolve_districts,
-    )
-    from layers.io.export import to_geojson_bytes, write
-    from layers.layerset import LAYER_KINDS, LAYER_NAMES, Layers
-    from layers.records.facilities import FacilityLoad, load_facilities
-    from layers.records.load import Records, load_records
-
-_EXPORTS: dict[str, str] = {
-    "LAYER_KINDS": "layers.layerset",
-    "LAYER_NAMES": "layers.layerset",
-    "Layers": "layers.layerset",
-    "build_layers": "layers.build.assemble",
-    "Filters": "layers.filters",
-    "filter_layers": "layers.filters",
-    "make_filters": "layers.filters",
-    "parse_layers": "layers.filters",
-    "parse_years": "layers.filters",
-    "resolve_districts": "layers.filters",
-    "to_geojson_bytes": "layers.io.export",
-    "write": "layers.io.export",
-    "FacilityLoad": "layers.records.facilities",
-    "load_facilities": "layers.records.facilities",
-    "Records": "layers.records.load",
-    "load_records": "layers.records.load",
-}
+from layers.errors import LayersError
 
 __all__ = [
     "LAYER_KINDS",
@@ -57,6 +36,7 @@ __all__ = [
     "FacilityLoad",
     "Filters",
     "Layers",
+    "LayersError",
     "Records",
     "build_layers",
     "filter_layers",
@@ -72,9 +52,31 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Import a re-exported name from its module on first use."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        msg = f"module 'layers' has no attribute {name!r}"
-        raise AttributeError(msg)
-    return getattr(importlib.import_module(module), name)
+    """Import a re-exported name from its module on first use (PEP 562)."""
+    if name in {"LAYER_KINDS", "LAYER_NAMES", "Layers"}:
+        from layers import layerset
+
+        return getattr(layerset, name)
+    if name == "build_layers":
+        from layers.build import assemble
+
+        return assemble.build_layers
+    if name in {"Filters", "filter_layers", "make_filters", "parse_layers", "parse_years",
+                "resolve_districts"}:
+        from layers import filters
+
+        return getattr(filters, name)
+    if name in {"to_geojson_bytes", "write"}:
+        from layers.io import export
+
+        return getattr(export, name)
+    if name in {"FacilityLoad", "load_facilities"}:
+        from layers.records import facilities
+
+        return getattr(facilities, name)
+    if name in {"Records", "load_records"}:
+        from layers.records import load
+
+        return getattr(load, name)
+    msg = f"module 'layers' has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -31,6 +31,7 @@ import pandas as pd
 
 import geo
 from layers.build.featurerows import fold
+from layers.errors import LayersError
 from layers.layerset import LAYER_NAMES, Layers, canonical_layer
 
 __all__ = [
@@ -49,7 +50,7 @@ _OPEN_LOW = -(10**6)
 _OPEN_HIGH = 10**6
 
 
-class YearRangeError(ValueError):
+class YearRangeError(LayersError, ValueError):
     """A year range is malformed or backwards; ``value`` is the text or pair as given."""
 
     def __init__(self, message: str, *, value: object) -> None:

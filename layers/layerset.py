@@ -13,6 +13,8 @@ from typing import Any
 
 import geopandas as gpd
 
+from layers.errors import LayersError
+
 __all__ = [
     "COMMON_COLUMNS",
     "CRS",
@@ -109,7 +111,7 @@ INTERNAL_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-class UnknownLayerError(ValueError):
+class UnknownLayerError(LayersError, ValueError):
     """A layer name is not one of :data:`LAYER_NAMES` (or their singular forms)."""
 
     def __init__(self, message: str, *, name: str) -> None:

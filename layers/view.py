@@ -19,28 +19,26 @@ parameter       meaning                                               example
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
+import geo
+from layers.atlas import load_layers
+from layers.filters import Filters, YearRangeError, parse_layers, parse_years, resolve_districts
 from layers.io.csvsafe import safe_cell
-from layers.layerset import LAYER_KINDS, LAYER_NAMES
+from layers.layerset import LAYER_KINDS, LAYER_NAMES, Layers, UnknownLayerError
+from layers.public import public_layers
 from layers.render.popup import LAYER_LABELS, plain, year_span
-
-if TYPE_CHECKING:
-    from layers.filters import Filters
-    from layers.layerset import Layers
+from layers.settings import BadParameterError
 
 __all__ = [
     "LARGE_VIEW",
-    "SETTINGS",
     "BadParameterError",
-    "Setting",
     "clicked_ids",
     "feature_by_id",
     "filters_from_params",
@@ -48,124 +46,13 @@ __all__ = [
     "layer_counts",
     "params_from_filters",
     "per_year",
-    "public_mode",
     "public_view",
-    "setting",
     "shown_table",
     "year_bounds",
 ]
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One environment setting of the app."""
-
-    name: str
-    default: str
-    help: str
-
-
-#: Every environment setting the app reads.
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "ATLAS_DATA_DIR",
-        "",
-        "Data package directory (default: the repository's data/); tests point it at "
-        "tests/fixtures/small.",
-    ),
-    Setting(
-        "ATLAS_FACILITIES",
-        "",
-        "BuzzFeed facility TSV (default: DATA_DIR/external/buzzfeed_2021/"
-        "all_locations_2021-07-20.tsv).",
-    ),
-    Setting(
-        "ATLAS_PUBLIC",
-        "1",
-        "1 (default): show and download only what may be published (no private records; "
-        "restricted people without names, quotes or exact homes). 0: everything, for curators.",
-    ),
-    Setting(
-        "ATLAS_BASEMAP",
-        "offline",
-        "'offline' (district polygons only) or 'osm' (adds OpenStreetMap tiles: online, "
-        "tells openstreetmap.org what is looked at).",
-    ),
-    Setting(
-        "ATLAS_MAX_UPLOAD_MB",
-        "20",
-        "Largest file a user may upload as a session-only overlay, in MB. Streamlit's own "
-        "limit is `[server] maxUploadSize` in .streamlit/config.toml (also 20): raise both.",
-    ),
-    Setting(
-        "ATLAS_MAX_UPLOAD_FEATURES",
-        "50000",
-        "Most rows (CSV/TSV) or features (GeoJSON, GeoPackage, KML) an upload may have.",
-    ),
-)
-
-_YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?$")
 _RECORD_ID = re.compile(r"Record id: (\S+)")
-
-
-class BadParameterError(ValueError):
-    """A URL parameter has a value the app cannot use.
-
-    Parameters
-    ----------
-    message : str
-        The full message, naming the parameter and its value.
-    name, value : str
-        The parameter and the offending value.
-    """
-
-    def __init__(self, message: str, *, name: str, value: str) -> None:
-        super().__init__(message)
-        self.name = name
-        self.value = value
-
-
-def setting(name: str, environ: Mapping[str, str] | None = None) -> str:
-    """Return the value of a :data:`SETTINGS` entry from ``environ`` (default ``os.environ``).
-
-    Raises
-    ------
-    KeyError
-        If ``name`` is not a known setting.
-    """
-    known = {s.name: s for s in SETTINGS}
-    if name not in known:
-        msg = f"unknown setting {name!r}"
-        raise KeyError(msg)
-    env = os.environ if environ is None else environ
-    return env.get(name, "") or known[name].default
-
-
-def data_paths(environ: Mapping[str, str] | None = None) -> tuple[Path | None, Path | None]:
-    """Return the data directory and facility file the settings name (None: the default)."""
-    data = setting("ATLAS_DATA_DIR", environ)
-    facilities = setting("ATLAS_FACILITIES", environ)
-    data_dir = Path(data) if data else None
-    if facilities:
-        return data_dir, Path(facilities)
-    if data_dir is not None:
-        return data_dir, data_dir / "external" / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"
-    return None, None
-
-
-def public_mode(environ: Mapping[str, str] | None = None) -> bool:
-    """Return whether the app shows the public view (``ATLAS_PUBLIC``, default 1).
-
-    Raises
-    ------
-    BadParameterError
-        If the setting is neither 0 nor 1.
-    """
-    value = setting("ATLAS_PUBLIC", environ).strip()
-    if value not in {"0", "1"}:
-        msg = f"ATLAS_PUBLIC={value!r} is neither 0 nor 1"
-        raise BadParameterError(msg, name="ATLAS_PUBLIC", value=value)
-    return value == "1"
 
 
 def public_view(layers: Layers) -> Layers:
@@ -177,8 +64,6 @@ def public_view(layers: Layers) -> Layers:
     label point, and their search text is emptied, so a search for a withheld name finds
     nothing.
     """
-    from layers.public import public_layers
-
     return public_layers(layers)
 
 
@@ -228,20 +113,14 @@ def filters_from_params(params: Mapping[str, Any], *, bounds: tuple[int, int]) -
         Naming the parameter and value that cannot be used (unknown layer or district,
         malformed or reversed years, ``undated`` not 0/1).
     """
-    from layers.filters import Filters, resolve_districts
-
     years: tuple[int, int] | None = None
     text = _one(params, "years")
     if text:
-        match = _YEARS.match(text)
-        if not match:
-            msg = f"URL parameter years={text!r} is not a year or a range like 2017-2019"
-            raise BadParameterError(msg, name="years", value=text)
-        first = int(match.group(1))
-        last = int(match.group(2) or match.group(1))
-        if first > last:
-            msg = f"URL parameter years={text!r} ends before it starts"
-            raise BadParameterError(msg, name="years", value=text)
+        try:
+            first, last = parse_years(text)  # the command line's grammar, one rule
+        except YearRangeError as exc:
+            msg = f"URL parameter years={text!r}: {exc}"
+            raise BadParameterError(msg, name="years", value=text) from None
         years = (max(first, bounds[0]), min(last, bounds[1]))
         if years[0] > years[1]:
             years = (first, last)
@@ -252,18 +131,11 @@ def filters_from_params(params: Mapping[str, Any], *, bounds: tuple[int, int]) -
     layer_text = _one(params, "layers")
     layers: tuple[str, ...] = LAYER_NAMES
     if layer_text is not None:
-        from layers.layerset import canonical_layer
-
-        chosen = []
-        for part in layer_text.split(","):
-            if not part.strip():
-                continue
-            try:
-                chosen.append(canonical_layer(part))
-            except ValueError:
-                msg = f"URL parameter layers={layer_text!r} names an unknown layer {part!r}"
-                raise BadParameterError(msg, name="layers", value=part) from None
-        layers = tuple(n for n in LAYER_NAMES if n in chosen)
+        try:
+            layers = parse_layers(layer_text)
+        except UnknownLayerError as exc:
+            msg = f"URL parameter layers={layer_text!r} names an unknown layer {exc.name!r}"
+            raise BadParameterError(msg, name="layers", value=exc.name) from None
     districts: tuple[str, ...] = ()
     for name in _many(params, "district"):
         try:
@@ -467,30 +339,7 @@ def load_atlas(
     public : bool
         Keep only what may be published (:func:`public_view`); default True.
     """
-    import geo
-    from layers.build.assemble import build_layers
-    from layers.build.cache import cached_layers, package_files
-    from layers.records.facilities import CITATION as FACILITY_CITATION
-    from layers.records.facilities import SOURCE_ID as FACILITY_SOURCE_ID
-    from layers.records.facilities import load_facilities
-    from layers.records.load import DEFAULT_DATA_DIR, load_records
-
-    data = data_dir if data_dir is not None else DEFAULT_DATA_DIR
-    path = facilities_path or data / "external" / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"
-
-    def build() -> tuple[Layers, dict[str, str]]:
-        records = load_records(data)
-        layers = build_layers(records, load_facilities(path))
-        if public:
-            layers = public_view(layers)
-        titles = {FACILITY_SOURCE_ID: FACILITY_CITATION}
-        for row in records.sources.itertuples(index=False):
-            citation = plain(row.citation) or plain(row.id)
-            titles[str(row.id)] = citation
-        return layers, titles
-
-    # Parquet cache keyed on the data files' and the code's sha256 (layers.build.cache).
-    layers, titles = cached_layers(package_files(data, path), build, public=public)
+    layers, titles = load_layers(data_dir, facilities_path, public=public)
     districts = geo.load_districts()
     return Atlas(
         layers=layers,

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 #: In the map frame: zoom until the first feature of the last layer (the upload) shows; tag it.
 _SHOW_UPLOAD = """
 (body) => new Promise((resolve) => {
-  const upload = window.atlasDrawn.map._atlasSlots.upload;  // drawn in its own slot
+  const upload = window.Atlas.state.of(window.atlasDrawn.map).slots.upload;  // its own slot
   const marker = upload.groups[0].getLayers()[0];
   upload.clusters.zoomToShowLayer(marker, () => {
     marker.getElement().setAttribute("data-test-target", "1");

@@ -24,6 +24,7 @@ from layers.filters import Filters, filter_layers
 from layers.io.export import ATTRIBUTION, ExportFormatError, to_geojson_bytes, write
 from layers.io.geojson import geometry_json, property_names
 from layers.layerset import LAYER_KINDS, LAYER_NAMES
+from layers.public import public_layers
 from layers.records.facilities import ATTRIBUTION as FACILITY_ATTRIBUTION
 from tests._measures import measure_layers
 from tests._small import HOSTILE, SMALL_DIR, small_layers, small_records
@@ -84,7 +85,7 @@ def full() -> bytes:
 
 @pytest.fixture(scope="module")
 def public() -> bytes:
-    return to_geojson_bytes(small_layers(), public=True)
+    return to_geojson_bytes(public_layers(small_layers()), public=True)
 
 
 # --- RFC 7946 -------------------------------------------------------------------------------
@@ -332,12 +333,12 @@ def test_public_keeps_public_people_whole(public: bytes, full: bytes) -> None:
 
 
 def test_public_is_deterministic(public: bytes) -> None:
-    assert to_geojson_bytes(small_layers(), public=True) == public
+    assert to_geojson_bytes(public_layers(small_layers()), public=True) == public
 
 
 def test_public_gpkg_holds_no_withheld_string(tmp_path: Path) -> None:
     path = tmp_path / "public.gpkg"
-    write(small_layers(), path, "gpkg", public=True)
+    write(public_layers(small_layers()), path, "gpkg", public=True)
     text = "\n".join(
         gpd.GeoDataFrame(pyogrio.read_dataframe(path, layer=name)).to_json()
         for name, _ in pyogrio.list_layers(path)
@@ -455,7 +456,8 @@ def test_cli_geo_error_during_build_is_a_message_not_a_traceback(tmp_path: Path)
         "from layers.__main__ import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # A cache of its own: the build must run (a cached entry would skip it).
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ATLAS_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run(
         [sys.executable, "-c", script, "export", "--data", str(SMALL_DIR),
          "-o", str(tmp_path / "x.geojson")],
@@ -528,7 +530,7 @@ def test_public_snaps_a_restricted_event_at_a_located_place() -> None:
     events.loc[events["id"] == "E003", "sensitivity"] = "restricted"  # at Chunja village
     layers = build_layers(dataclasses.replace(records, events=events), None)
     exact = layers.events.set_index("id").loc["E003"].geometry
-    item = features_by_id(to_geojson_bytes(layers, public=True))["E003"]
+    item = features_by_id(to_geojson_bytes(public_layers(layers), public=True))["E003"]
     region = geo.get_district(item["properties"]["district_id"])
     assert item["geometry"]["coordinates"] == [
         round(region.label_lon, 6), round(region.label_lat, 6)
@@ -567,7 +569,7 @@ def test_measure_place_and_range_survive_a_round_trip(tmp_path: Path, fmt: str) 
 
 
 def test_public_export_keeps_measures_and_inmates_only_maxima() -> None:
-    public = features_by_id(to_geojson_bytes(measure_layers(), public=True))
+    public = features_by_id(to_geojson_bytes(public_layers(measure_layers()), public=True))
     assert public["R902"]["properties"]["measure"] == "target"
     assert public["R901"]["properties"]["measure"] == "critically_ill"
     assert public["S001"]["properties"]["max_population"] == 5700

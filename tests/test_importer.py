@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -24,9 +25,18 @@ from geo._errors import PlaceNotFound
 from layers.__main__ import main
 from layers.io import importer
 from layers.io import importrows as _importrows
-from layers.io.csvsafe import safe_cell, unguard_cell, write_csv
+from layers.io.csvsafe import cell_text, csv_bytes, safe_cell, unguard_cell, write_csv
 from layers.io.encoding import EncodingError, detect_encoding
-from layers.io.importer import REGION, FileImportError, ImportReport, import_file
+from layers.io.importer import (
+    REGION,
+    CheckedImport,
+    FileImportError,
+    ImportReport,
+    check_file,
+    facility_csv,
+    import_file,
+    write_import,
+)
 from layers.io.mapping import Mapping, MappingError, facility_schema, load_mapping, resolve_columns
 from tests.fixtures import make_import_fixtures as fixtures
 
@@ -849,6 +859,149 @@ def test_people_check_writes_nothing(package: Path) -> None:
     assert snapshot(package) == before
 
 
+# --- check, then write -------------------------------------------------------------------------
+
+
+def tree(directory: Path) -> dict[str, bytes | None]:
+    """Every path under ``directory`` (folders too, as None) with its bytes."""
+    return {
+        str(p.relative_to(directory)): p.read_bytes() if p.is_file() else None
+        for p in sorted(directory.rglob("*"))
+    }
+
+
+def comparable(report: ImportReport, data: Path) -> ImportReport:
+    """The report with its written paths relative to ``data`` (two runs, two folders)."""
+    return dataclasses.replace(report, written=tuple(p.relative_to(data) for p in report.written))
+
+
+def written_files(data: Path) -> dict[str, bytes]:
+    """What an import wrote under ``data``, provenance.json's ``imported_at`` aside."""
+    files = snapshot(data)
+    for name, content in files.items():
+        if name.endswith("provenance.json"):
+            provenance = json.loads(content)
+            provenance["imported_at"] = "-"
+            files[name] = json.dumps(provenance).encode()
+    return files
+
+
+@pytest.fixture
+def temporary_folders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every temporary folder and file made through :mod:`tempfile`."""
+    made: list[str] = []
+    real_mkdtemp, real_mkstemp = tempfile.mkdtemp, tempfile.mkstemp
+
+    def mkdtemp(*args: Any, **kwargs: Any) -> str:
+        made.append(real_mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        handle, name = real_mkstemp(*args, **kwargs)
+        made.append(name)
+        return handle, name
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    return made
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["good.csv", "swapped.csv", "subcompounds.tsv", "self_intersecting.geojson",
+     "facilities.gpkg", "google_earth.kml", "latin1.csv", "formula.csv"],
+)
+def test_check_file_writes_nothing_anywhere(
+    data_dir: Path, name: str, temporary_folders: list[str]
+) -> None:
+    import_file(IMPORTS / "good.csv", data_dir=data_dir, source_id="earlier")
+    before = tree(data_dir)
+    temporary_folders.clear()
+    checked = check_file(IMPORTS / name, data_dir=data_dir, geocoder=fake_geocode)
+    assert tree(data_dir) == before  # no lock, no staging folder, no import
+    assert temporary_folders == []  # the schema check is made in memory
+    assert checked.report().written == ()
+    assert checked.counts["read"] == len(checked.outcomes)
+    assert len(checked.records) == checked.counts["accepted"] + checked.counts["flagged"]
+
+
+def test_check_file_of_a_curated_kind_writes_nothing(package: Path) -> None:
+    before = tree(package)
+    checked = check_file(IMPORTS / "people.csv", kind="people", data_dir=package)
+    assert tree(package) == before
+    assert (checked.kind, checked.counts["read"]) == ("people", 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("good.csv", {}),
+        ("swapped.csv", {"fix_swapped": True}),
+        ("subcompounds.tsv", {"source_id": "bf"}),
+        ("self_intersecting.geojson", {"repair_geometry": True}),
+        ("google_earth.kml", {}),
+        ("formula.csv", {}),
+        ("buzzfeed_2020_mini.csv", {"mapping": ROOT / "mappings" / "buzzfeed_2020.yaml"}),
+    ],
+)
+def test_write_import_of_a_check_is_import_file(
+    tmp_path: Path, name: str, options: dict[str, Any]
+) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    for data in (one, two):
+        data.mkdir()
+        shutil.copyfile(ROOT / "data" / "datapackage.json", data / "datapackage.json")
+    expected = import_file(IMPORTS / name, data_dir=one, geocoder=fake_geocode, **options)
+    checked = check_file(IMPORTS / name, data_dir=two, geocoder=fake_geocode, **options)
+    assert checked.report() == import_file(
+        IMPORTS / name, data_dir=two, geocoder=fake_geocode, check=True, **options
+    )
+    got = write_import(checked, two)
+    assert comparable(got, two) == comparable(expected, one)
+    assert written_files(two) == written_files(one)
+    written = next(p for p in got.written if p.name == "facilities.csv")
+    assert written.read_bytes() == facility_csv(checked.records)
+
+
+def test_write_import_of_a_curated_check_is_import_file(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    for data in (one, two):
+        shutil.copytree(PACKAGES / "good", data)
+    common: dict[str, Any] = {"kind": "people", "source_dir": PACKAGES / "sources"}
+    expected = import_file(IMPORTS / "people.csv", data_dir=one, validator=_validator(), **common)
+    checked = check_file(IMPORTS / "people.csv", kind="people", data_dir=two)
+    before = checked.report()
+    got = write_import(
+        checked, two, source_dir=PACKAGES / "sources", validator=_validator()
+    )
+    assert comparable(got, two) == comparable(expected, one)
+    assert written_files(two) == written_files(one)
+    assert checked.report() == before  # the writer worked on a copy (ids, validator rejections)
+    assert got.rejected == 2 and before.rejected == 0  # the package check is the writer's
+
+
+def test_write_import_checks_again_under_the_lock(data_dir: Path) -> None:
+    checked = check_file(IMPORTS / "good.csv", data_dir=data_dir, geocoder=fake_geocode)
+    import_file(IMPORTS / "formula.csv", data_dir=data_dir, source_id="good")  # meanwhile
+    before = tree(data_dir)
+    with pytest.raises(FileImportError, match="source id 'good' was imported before"):
+        write_import(checked, data_dir)
+    assert tree(data_dir) == before
+    report = write_import(checked, data_dir, replace=True)
+    assert report.accepted == 2
+    text = (data_dir / "imports" / "good" / "facilities.csv").read_text(encoding="utf-8")
+    assert "Yecheng - I" in text and "HYPERLINK" not in text
+
+
+def test_checked_import_is_a_check(data_dir: Path) -> None:
+    checked = check_file(IMPORTS / "swapped.csv", data_dir=data_dir, geocoder=fake_geocode)
+    assert isinstance(checked, CheckedImport)
+    assert checked.file == "swapped.csv" and checked.source_id == "swapped"
+    assert checked.problems == checked.report().problems
+    assert checked.provenance["file"] == "swapped.csv"
+    assert "counts" not in checked.provenance  # the writer adds counts and problems
+
+
 # --- command line -----------------------------------------------------------------------------
 
 
@@ -909,6 +1062,30 @@ def test_write_csv_guards_and_rejects_unknown_keys(tmp_path: Path) -> None:
     assert path.read_text() == "a,b\n'=x,\n-1.5,\n"
     with pytest.raises(ValueError, match=r"row 1 of '.*out.csv' has unknown columns \['c'\]"):
         write_csv(path, [{"c": 1}], ["a"])
+
+
+def test_csv_bytes_are_write_csv_byte_for_byte(tmp_path: Path) -> None:
+    rows: list[dict[str, object]] = [
+        {"a": "=x", "b": None},
+        {"a": -1.5, "b": 3},
+        {"a": "two\nlines", "b": 'a "quote", and a comma'},
+        {"a": 0.1 + 0.2},
+    ]
+    path = tmp_path / "out.csv"
+    write_csv(path, rows, ["a", "b"])
+    assert csv_bytes(rows, ["a", "b"]) == path.read_bytes()
+    with pytest.raises(ValueError, match=r"^row 1 has unknown columns \['c'\]"):
+        csv_bytes([{"c": 1}], ["a"])
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, ""), (87.5, "87.5"), (0.1 + 0.2, "0.30000000000000004"), (3, "3"), ("=1", "'=1")],
+)
+def test_cell_text_is_what_the_csv_holds(value: object, expected: str) -> None:
+    assert cell_text(value) == expected
+    rows = list(csv.reader(csv_bytes([{"a": value}], ["a"]).decode().splitlines()))
+    assert rows[1:] == [[expected]]
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])

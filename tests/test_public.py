@@ -35,13 +35,13 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe
 
 from layers.build.assemble import build_layers
-from layers.build.featurerows import most_sensitive, sensitivity_level
 from layers.filters import Filters, filter_layers
 from layers.io.export import to_geojson_bytes
 from layers.layerset import Layers
-from layers.public import public_layers
+from layers.public import NotPublicError, public_layers
 from layers.records.facilities import load_facilities
 from layers.records.load import DEFAULT_DATA_DIR, Records, load_records, split_list
+from layers.records.sensitivity import most_sensitive, sensitivity_level
 from layers.render.offline import js_literal
 from layers.render.popup import esc
 from layers.view import public_view
@@ -293,7 +293,7 @@ def test_public_export_leaks_nothing(dataset: DataSet, tmp_path: Path) -> None:
 
 
 def test_export_check_catches_a_planted_leak(dataset: DataSet) -> None:
-    text = to_geojson_bytes(dataset.layers, public=True).decode("utf-8")
+    text = to_geojson_bytes(public_layers(dataset.layers), public=True).decode("utf-8")
     assert leaks(text, dataset.withheld) == []
     name = dataset.withheld.strings[0]
     planted = text.replace('"features":[', '"features":[' + json.dumps(name) + ",", 1)
@@ -360,7 +360,10 @@ def test_public_view_is_public_layers_and_idempotent() -> None:
     once = public_layers(small)
     assert to_geojson_bytes(public_view(small)) == to_geojson_bytes(once)
     assert to_geojson_bytes(public_layers(once)) == to_geojson_bytes(once)
-    assert to_geojson_bytes(once, public=True) == to_geojson_bytes(small, public=True)
+    assert to_geojson_bytes(once, public=True) == to_geojson_bytes(public_layers(once), public=True)
+    # The writer writes what it is given: told that unredacted layers are public, it refuses.
+    with pytest.raises(NotPublicError, match=r"is not in the public view"):
+        to_geojson_bytes(small, public=True)
 
 
 # --- (b) the app's page (AppTest) -------------------------------------------------------------
@@ -448,7 +451,7 @@ def test_redacting_twice_changes_nothing_for_a_witness_with_a_private_detention(
     (Found with the synthetic 1k package: the detention list was trimmed but its parallel list
     of sensitivities was not, and the second pass raised.)
     """
-    from layers.io.geojson import redact
+    from layers.public import redact
 
     row = {
         "sensitivity": "public", "geometry": None, "sources": [],
@@ -478,12 +481,11 @@ def _built_with_level(table: str, row_id: str, level: object) -> Layers:
 
 
 def _public_outputs(layers: Layers) -> list[str]:
-    """What ``export --public`` and the app publish: public_layers, then the redacting export."""
+    """What ``export --public`` and the app publish: public_layers, then the export."""
     shown = public_layers(layers)
     return [
         to_geojson_bytes(shown, public=True).decode("utf-8"),
         to_geojson_bytes(shown).decode("utf-8"),
-        to_geojson_bytes(layers, public=True).decode("utf-8"),
     ]
 
 
@@ -560,7 +562,7 @@ def test_most_sensitive_reads_unknown_levels_as_private() -> None:
 
 @pytest.mark.parametrize("level", [*UNREADABLE_LEVELS, None], ids=repr)
 def test_redact_leaves_out_a_row_or_entry_of_unreadable_sensitivity(level: object) -> None:
-    from layers.io.geojson import redact
+    from layers.public import redact
 
     assert redact("sites", {"sensitivity": level, "geometry": None, "sources": []}) is None
     assert redact("sites", {"geometry": None, "sources": []}) is None  # no level at all

@@ -28,6 +28,7 @@ from layers.render.draw import (
     popup_text,
     render_map,
 )
+from tests.fixtures import make_js_fixtures as js_fixtures
 from tests.fixtures.render_layers import HOSTILE, make_districts, make_layers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,7 +51,8 @@ def test_no_raw_markup_from_the_data(page: str) -> None:
     # Every <script> the page has is one we wrote: no data opened another.
     assert page.count("<script") == page.count("</script>")
     assert page.count("<script>") == 2  # folium's L_NO_TOUCH settings and the map script
-    assert page.count("<script") == 2 + 4  # + the four script links (leaflet, 2 plugins, atlas)
+    # + the script links: leaflet, 2 plugins and the atlas's 5 (static/atlas/README.md)
+    assert page.count("<script") == 2 + 8
 
 
 def test_backtick_and_template_syntax_stay_inside_json_strings(page: str) -> None:
@@ -76,6 +78,10 @@ def test_every_link_is_local_and_vendored(page: str) -> None:
     m = render_map(make_layers(), districts_gdf=make_districts())
     js, css = asset_links(m)
     assert js[0] == f"{DEFAULT_ASSET_BASE}/leaflet/leaflet.js"
+    # The atlas's classic scripts, each after the ones it needs (as tests/js/modules.test.js).
+    atlas = [url.rsplit("/", 1)[1] for url in js if "/atlas/" in url]
+    assert atlas == ["state.js", "decode.js", "render.js", "controls.js", "atlas.js"]
+    assert js[-len(atlas):] == [f"{DEFAULT_ASSET_BASE}/atlas/{name}" for name in atlas]
     for url in js + css:
         assert url.startswith(DEFAULT_ASSET_BASE + "/"), url
         assert (REPO / "static" / url.removeprefix(DEFAULT_ASSET_BASE + "/")).is_file(), url
@@ -208,62 +214,24 @@ def test_vendored_files_match_their_manifest() -> None:
 # --- the compact payload (large layers) -------------------------------------------------
 
 
-def _decode_compact(payload: dict) -> list[dict]:
-    """Decode ``payload["f"]`` the way ``compactRender`` in atlas.js does."""
-    f, s = payload["f"], payload["s"]
-    points, x = [], 0
-    for i in range(0, len(f["P"]), 2):
-        x += f["P"][i]
-        points.append((f["P"][i + 1] / 1e5, x / 1e5))
-    layers = [k for k, count in enumerate(f["k"]) for _ in range(count)]
-    ids, last, at = [], {}, 0
-    for k in range(0, len(f["i"]), 2):
-        parts = re.split(r"<(\d+)>", s[f["i"][k]])
-        for _ in range(f["i"][k + 1]):
-            out = parts[0]
-            for m in range(1, len(parts), 2):
-                value = last.get((f["i"][k], m), 0) + f["j"][at]
-                at += 1
-                last[(f["i"][k], m)] = value
-                out += str(value).zfill(int(parts[m])) + parts[m + 1]
-            ids.append(out)
-    facts, feature = {}, 0
-    for k in range(0, len(f["c"]), 2):
-        feature += f["c"][k]
-        facts[feature] = s[f["c"][k + 1]]
-    homes, feature = {}, 0
-    for step, point in zip(f["hf"], f["hp"], strict=True):
-        feature += step
-        homes[feature] = points[point]
-    out = []
-    for i in range(len(f["p"])):
-        title = s[f["t"][i]] + (" \u2192 " + s[f["u"][i]] if f["u"][i] else "")
-        where, approx = f["A"][f["a"][i]]
-        out.append({
-            "layer": payload["layers"][layers[i]][0], "id": ids[i], "title": title,
-            "point": points[f["p"][i]], "kind": s[f["B"][f["b"][i]]], "where": s[where],
-            "approx": s[approx], "when": s[f["W"][f["w"][i]]], "fact": facts.get(i, ""),
-            "quotes": f["n"][i], "home": homes.get(i),
-        })
-    return out
+# What the compact payload decodes to is tested in Node, on the JavaScript that draws it:
+# tests/js/decode.test.js reads the fixtures make_js_fixtures.py writes with this encoder
+# (hostile strings, record ids that stress the id encoding, a report's number, districts).
 
 
-def test_compact_payload_holds_what_the_popup_shows() -> None:
+def test_js_fixtures_are_up_to_date(tmp_path: Path) -> None:
+    fresh = js_fixtures.build(tmp_path)
+    assert sorted(p.name for p in fresh) == sorted(p.name for p in js_fixtures.HERE.iterdir())
+    for path in fresh:
+        assert path.read_bytes() == (js_fixtures.HERE / path.name).read_bytes(), (
+            f"{path.name} is stale: run .venv/bin/python -m tests.fixtures.make_js_fixtures"
+        )
+
+
+def test_compact_payload_outlines_and_bounds_are_the_full_ones() -> None:
     layers = make_layers()
     payload = map_payload(layers, districts_gdf=make_districts(), compact=True)
     assert payload["mode"] == "compact" and "r" not in payload
-    features = {f["id"]: f for f in _decode_compact(payload)}
-    assert set(features) == {"site-1", "site-2", "site-3", "p-1-origin", "p-1-&gt;site-1",
-                             "bf-1-A"}
-    site = features["site-1"]
-    assert site["title"] == html.escape(HOSTILE, quote=True)
-    assert site["point"] == (47.1, 87.5) and features["site-2"]["point"] == (47.1, 87.5)
-    assert site["when"] == "2017\u20132019" and site["quotes"] == 1
-    assert site["kind"] == "Site \u00b7 camp" and site["where"].startswith("Fuhai County")
-    assert site["approx"] == "" and "known only to the county" in features["site-3"]["approx"]
-    link = features["p-1-&gt;site-1"]
-    assert link["title"] == html.escape(HOSTILE, quote=True) + " \u2192 site"
-    assert link["point"] == (47.1, 87.5) and link["home"] == (44.0, 80.1)
     full = map_payload(layers, districts_gdf=make_districts(), compact=False)
     assert payload["o"] == full["o"] and payload["bounds"] == full["bounds"]
 
@@ -277,20 +245,6 @@ def test_compact_payload_keeps_quotes_out_and_escapes_everything() -> None:
     assert not set("<>`") & set(literal) and "${" not in literal
     assert "second quote" in page and "second quote" not in compact
     assert "<img" not in compact.lower() and "alert(3)</script>" not in compact
-
-
-def test_compact_report_fact_and_long_numbers_in_ids() -> None:
-    layers = make_layers()
-    reports = layers.sites.iloc[:1].copy()
-    reports["layer"] = "report"
-    reports["id"] = "R12345678901234567890x007"  # longer than JavaScript's exact integers
-    reports = reports.reindex(columns=layers.reports.columns)
-    reports["count"] = 5700
-    reports["qualifier"] = "about"
-    payload = map_payload(layers.replace(reports=reports), compact=True)
-    report = next(f for f in _decode_compact(payload) if f["layer"] == "report")
-    assert report["id"] == "R12345678901234567890x007"
-    assert report["fact"] == "about 5,700 inmates"
 
 
 def test_compact_from_a_feature_count() -> None:
@@ -332,42 +286,6 @@ def test_compact_map_in_chromium_reaches_every_record(map_page: Callable[..., An
     assert {"site-1", "site-2", "site-3", "bf-1-A", "p-1->site-1"} <= seen
     assert page.locator("img[src='x']").count() == 0
     assert errors == []
-
-
-@pytest.mark.parametrize(
-    "ids",
-    [
-        ["S1", "S2", "S10", "S009", "S9", "x", "S1-a7", "S1-a8", "<b>&7", ""],
-        ["P000001->PL005168", "P000002->PL000003", "P000001-origin", "P000003->S000001"],
-        ["a123456789012345678901b", "S1", "S2"],  # a digit run too long for JavaScript
-        ["Q\x009", "Q9"],
-        ["", "S1", "", "S2", "7"],  # empty ids first, between and a digits-only id
-        ["\u0663\u0664-7", "S1", "S\u0665"],  # other scripts' digits stay text
-        ["Q\x009", "\u0663\u0664-7"],  # ... also one id at a time
-        ["A1B22", "A1B3", "A12B3", "A1B22"],  # one shape, several templates
-    ],
-)
-def test_compact_ids_decode_exactly(ids: list[str]) -> None:
-    import pandas as pd
-
-    layers = make_layers()
-    sites = pd.concat([layers.sites] * len(ids)).iloc[: len(ids)].copy()
-    sites["id"] = ids
-    payload = map_payload(layers.replace(sites=sites), compact=True)
-    decoded = [f["id"] for f in _decode_compact(payload) if f["layer"] == "site"]
-    assert decoded == [html.escape(i, quote=True) for i in ids]
-
-
-def test_compact_ids_with_line_breaks_and_odd_characters() -> None:
-    import pandas as pd
-
-    ids = ["S1\nx", "S2\\", "S3(", "S4[a]", "S5 ü", "S6\t"]
-    layers = make_layers()
-    sites = pd.concat([layers.sites] * len(ids)).iloc[: len(ids)].copy()
-    sites["id"] = ids
-    payload = map_payload(layers.replace(sites=sites), compact=True)
-    decoded = [f["id"] for f in _decode_compact(payload) if f["layer"] == "site"]
-    assert decoded == [html.escape(i.strip(), quote=True) for i in ids]
 
 
 @pytest.mark.parametrize(

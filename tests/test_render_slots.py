@@ -130,6 +130,9 @@ def test_data_group_refuses_a_slot_that_is_not_lowercase_letters(slot: str) -> N
         data_group(map_payload(make_layers(), basemap=False), slot=slot)
 
 
+#: The drawn slots of the map (static/atlas/state.js keeps them, not the map).
+_SLOTS_OF_MAP = "window.Atlas.state.of(window.atlasDrawn.map).slots"
+
 _SLOTS = """() => {
   const m = window.atlasDrawn.map, labels = [...document.querySelectorAll(
     '.leaflet-control-layers-overlays label')].map(l => l.innerText.trim());
@@ -137,7 +140,7 @@ _SLOTS = """() => {
   for (const type of ["moveend", "overlayadd", "overlayremove", "zoomend"]) {
     handlers[type] = (m._events[type] || []).length;
   }
-  return { slots: Object.keys(m._atlasSlots).sort(), labels: labels,
+  return { slots: Object.keys(window.Atlas.state.of(m).slots).sort(), labels: labels,
     attribution: document.querySelector('.leaflet-control-attribution').innerText,
     styles: document.querySelectorAll('style').length, handlers: handlers,
     layers: Object.keys(m._layers).length };
@@ -155,7 +158,8 @@ _BASE_ONLY = """() => {
 #: As st_folium's frontend does on a new selection: remove the slot's old group from the map,
 #: then evaluate the new group's script (atlasData) and add the group.
 _SWAP = """(data) => {
-  const m = window.atlasDrawn.map, old = m._atlasSlots.atlas.target, g = L.featureGroup();
+  const m = window.atlasDrawn.map, g = L.featureGroup();
+  const old = window.Atlas.state.of(m).slots.atlas.target;
   window.oldGroup = old;
   m.removeLayer(old);
   window.atlasData(m, g, JSON.parse(data), {slot: "atlas", fit: ""});
@@ -200,14 +204,14 @@ def test_slots_replace_and_remove_cleanly_in_chromium(
     upload = check_upload("upload.csv", hostile_csv(), limits=LIMITS)
     data_group(upload_payload(upload), slot="upload", asset_base=asset_base).add_to(m)
     page, errors = map_page(_page(m))
-    page.wait_for_function("window.atlasDrawn && window.atlasDrawn.map._atlasSlots.upload")
+    page.wait_for_function(f"window.atlasDrawn && {_SLOTS_OF_MAP}.upload")
     first = page.evaluate(_SLOTS)
     assert first["slots"] == ["atlas", "upload"]
     assert page.evaluate("() => window.atlasDrawn.mode") == ("compact" if compact else "full")
     # The upload's hostile name is drawn as text: open its popup.
     page.evaluate(
         """() => new Promise((resolve) => {
-          const upload = window.atlasDrawn.map._atlasSlots.upload;
+          const upload = window.Atlas.state.of(window.atlasDrawn.map).slots.upload;
           const marker = upload.groups[0].getLayers()[0];
           upload.clusters.zoomToShowLayer(marker, () => {
             marker.getElement().setAttribute("data-test-target", "1"); resolve(true); });
@@ -241,7 +245,7 @@ def test_slots_replace_and_remove_cleanly_in_chromium(
     page.locator(".leaflet-popup-close-button").first.dispatch_event("click")
     # The upload's group removed from the map (the upload was taken away): only its slot goes.
     page.evaluate(
-        "() => { const m = window.atlasDrawn.map; m.removeLayer(m._atlasSlots.upload.target); }"
+        f"() => {{ window.atlasDrawn.map.removeLayer({_SLOTS_OF_MAP}.upload.target); }}"
     )
     third = page.evaluate(_SLOTS)
     assert third["slots"] == ["atlas"]
@@ -277,7 +281,7 @@ def test_a_layer_switched_off_stays_off_in_the_next_selection(
     # The map outlives a filter change, so the reader's layer switches must too.
     m, payload = _map_with_selection(compact)
     page, errors = map_page(_page(m))
-    page.wait_for_function("window.atlasDrawn && window.atlasDrawn.map._atlasSlots.atlas")
+    page.wait_for_function(f"window.atlasDrawn && {_SLOTS_OF_MAP}.atlas")
     facility = [key for key, *_ in payload["layers"]].index("facility")
     assert all(page.evaluate(_ON_MAP))
     labels = page.locator(".leaflet-control-layers-overlays label")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 import re
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+from layers.io import importer
+from layers.io import upload as upload_module
 from layers.io.importer import import_file
 from layers.io.upload import (
     OVERLAY_COLOUR,
@@ -28,7 +33,7 @@ from layers.io.upload import (
     upload_payload,
 )
 from layers.records.load import DEFAULT_DATA_DIR
-from layers.view import SETTINGS, BadParameterError
+from layers.settings import SETTINGS, BadParameterError
 from tests._small import HOSTILE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,6 +200,48 @@ def test_nothing_is_written_under_data_and_the_temporary_files_go(
     assert list(scratch.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "fixture",
+    ["good.csv", "swapped.csv", "formula.csv", "wkt.csv", "self_intersecting.geojson",
+     "facilities.gpkg", "google_earth.kml", "latin1.csv"],
+)
+def test_csv_is_the_importers_and_the_frame_its_text(fixture: str, tmp_path: Path) -> None:
+    path = IMPORTS / fixture
+    upload = check_upload(fixture, path.read_bytes(), limits=LIMITS)
+    report = import_file(path, data_dir=tmp_path / "data")
+    written = next(p for p in report.written if p.name == "facilities.csv")
+    assert upload.csv == written.read_bytes()
+    reader = csv.DictReader(io.StringIO(upload.csv.decode("utf-8"), newline=""))
+    text = pd.DataFrame(list(reader), columns=list(reader.fieldnames or []), dtype=object)
+    frame = pd.DataFrame(upload.frame.drop(columns=upload.frame.geometry.name))
+    pd.testing.assert_frame_equal(frame, text)
+
+
+def test_the_check_alone_runs_with_no_data_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the uploaded file is ever written, in a private folder: no data directory."""
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the upload must not run the importer's writer")
+
+    for module in (importer, upload_module):
+        monkeypatch.setattr(module, "import_file", never, raising=False)
+        monkeypatch.setattr(module, "write_import", never, raising=False)
+    contents: dict[str, list[str]] = {}
+
+    class Recorded(tempfile.TemporaryDirectory[str]):  # the real class, patched in below
+        def cleanup(self) -> None:
+            root = Path(self.name)
+            contents[root.name] = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+            super().cleanup()
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", Recorded)
+    upload = check_upload("Good List.csv", (IMPORTS / "good.csv").read_bytes(), limits=LIMITS)
+    assert upload.report.accepted > 0 and upload.report.written == ()
+    ((name, files),) = contents.items()
+    assert name.startswith("atlas-upload-")
+    assert files == ["good-list.csv"]
+
+
 def test_a_temporary_directory_inside_data_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -307,12 +354,10 @@ def test_an_attribute_only_geopackage_upload_is_read(tmp_path: Path) -> None:
 def test_an_unexpected_reader_failure_is_a_message_without_server_paths(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from layers.io import upload as upload_module
-
     def broken(path: Path, **_: object) -> object:
         raise AttributeError(f"'DataFrame' object has no attribute 'crs' at {path}")
 
-    monkeypatch.setattr(upload_module, "import_file", broken)
+    monkeypatch.setattr(upload_module, "check_file", broken)
     with pytest.raises(UploadError) as caught:
         check_upload("list.csv", b"id,name\n1,a\n", limits=UploadLimits(20, 50_000))
     message = str(caught.value)

@@ -9,19 +9,15 @@ import pytest
 from shapely.geometry import Point
 
 from layers.filters import Filters
+from layers.settings import SETTINGS, BadParameterError, data_paths, public_mode, setting
 from layers.view import (
-    SETTINGS,
-    BadParameterError,
     clicked_ids,
-    data_paths,
     feature_by_id,
     filters_from_params,
     layer_counts,
     params_from_filters,
     per_year,
-    public_mode,
     public_view,
-    setting,
     shown_table,
     year_bounds,
 )

@@ -47,6 +47,7 @@ import pyarrow.parquet as pq
 import pyproj
 import shapely
 
+from layers.errors import LayersError
 from layers.layerset import LAYER_NAMES, Layers
 
 __all__ = [
@@ -73,7 +74,7 @@ _TUPLE = "\u0000tuple"
 _POOL_FILE = "pool.parquet"
 
 
-class CacheError(RuntimeError):
+class CacheError(LayersError, RuntimeError):
     """A cache entry cannot be read back as it was written.
 
     Parameters

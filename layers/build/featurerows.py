@@ -1,8 +1,11 @@
-"""Small helpers shared by build and filters: cell cleaning, search text, frame assembly."""
+"""Small helpers shared by build and filters: cell cleaning, search text, frame assembly.
+
+The sensitivity rule every feature follows is :mod:`layers.records.sensitivity`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -12,19 +15,7 @@ from anyascii import anyascii
 
 from layers.layerset import CRS, columns_of
 
-__all__ = [
-    "SENSITIVITY_LEVELS",
-    "SENSITIVITY_RANK",
-    "fold",
-    "make_frame",
-    "most_sensitive",
-    "sensitivity_level",
-    "text",
-]
-
-#: The sensitivity levels of ``data/datapackage.json``, least restrictive first.
-SENSITIVITY_LEVELS: tuple[str, ...] = ("public", "restricted", "private")
-SENSITIVITY_RANK = {level: rank for rank, level in enumerate(SENSITIVITY_LEVELS)}
+__all__ = ["fold", "make_frame", "text"]
 
 _INT_COLUMNS = ("year_start", "year_end", "count", "count_max", "max_population")
 _CATEGORY_COLUMNS = ("district_id", "prefecture_id")
@@ -55,52 +46,6 @@ def fold(*parts: object) -> str:
         elif (value := text(part)) is not None:
             pieces.append(value)
     return "\n".join(anyascii(p).casefold() for p in pieces)
-
-
-def sensitivity_level(value: object) -> str:
-    """Return the sensitivity level a cell or property stands for, failing closed.
-
-    Parameters
-    ----------
-    value : object
-        A ``sensitivity`` cell or property: normally ``"public"``, ``"restricted"`` or
-        ``"private"``.
-
-    Returns
-    -------
-    str
-        ``value`` stripped of surrounding whitespace when that is exactly one of
-        :data:`SENSITIVITY_LEVELS` (the schema's lowercase enum); ``"private"`` for anything
-        else: blank, None, <NA>, NaN, a misspelling or another case (``"Private"``,
-        ``"Public"``). Data whose sensitivity is not known is never published.
-
-    Examples
-    --------
-    >>> sensitivity_level(" restricted ")
-    'restricted'
-    >>> sensitivity_level(""), sensitivity_level(None), sensitivity_level("Public")
-    ('private', 'private', 'private')
-    """
-    if isinstance(value, str):
-        level = value.strip()
-        if level in SENSITIVITY_RANK:
-            return level
-    return "private"
-
-
-def most_sensitive(values: Iterable[object]) -> str:
-    """Return the most restrictive sensitivity among ``values``, failing closed.
-
-    Each value is read with :func:`sensitivity_level`, so a blank, None, <NA> or unknown
-    value (``"Private"``) counts as ``"private"``; leave out a row that does not exist rather
-    than passing None for it. No values at all give ``"public"``.
-    """
-    best = "public"
-    for value in values:
-        level = sensitivity_level(value)
-        if SENSITIVITY_RANK[level] > SENSITIVITY_RANK[best]:
-            best = level
-    return best
 
 
 def make_frame(

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 import geo
+from layers.errors import LayersError
 
 __all__ = ["AREA_PRECISIONS", "UnresolvedPlacesError", "district_names", "resolve_places"]
 
@@ -36,7 +37,7 @@ class _Unresolved:
     reason: str
 
 
-class UnresolvedPlacesError(LookupError):
+class UnresolvedPlacesError(LayersError, LookupError):
     """Some places could not be geocoded; the message names every one of them.
 
     Parameters

@@ -11,12 +11,22 @@ example a verbatim quote that starts with a dash).
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TextIO
 
-__all__ = ["FORMULA_PREFIXES", "safe_cell", "safe_row", "unguard_cell", "write_csv"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "cell_text",
+    "csv_bytes",
+    "safe_cell",
+    "safe_row",
+    "unguard_cell",
+    "write_csv",
+]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet treat a cell as a formula."""
@@ -75,6 +85,53 @@ def safe_row(row: Mapping[str, object]) -> dict[str, object]:
     return {key: safe_cell(value) for key, value in row.items()}
 
 
+def cell_text(value: object) -> str:
+    """Return the text :func:`write_csv` writes for one cell.
+
+    The cell passes through :func:`safe_cell`; then, as :mod:`csv` writes them, ``None`` is
+    ``''``, a float is its ``repr`` and anything else its ``str``.
+
+    Examples
+    --------
+    >>> [cell_text(v) for v in (None, 87.5, 3, "=1+1")]
+    ['', '87.5', '3', "'=1+1"]
+    """
+    value = safe_cell(value)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _write_rows(
+    handle: TextIO,
+    rows: Iterable[Mapping[str, object]],
+    fieldnames: Sequence[str],
+    delimiter: str,
+    where: str,
+) -> int:
+    """Write the header and ``rows`` to ``handle``; return the number of rows.
+
+    ``where`` follows "row N" in the message of an unknown column (`` of 'path'`` or ``''``).
+    """
+    count = 0
+    writer = csv.DictWriter(
+        handle, fieldnames=list(fieldnames), delimiter=delimiter, lineterminator="\n"
+    )
+    writer.writeheader()
+    for row in rows:
+        extra = set(row) - set(fieldnames)
+        if extra:
+            msg = f"row {count + 1}{where} has unknown columns {sorted(extra)!r}"
+            raise ValueError(msg)
+        writer.writerow({key: cell_text(value) for key, value in row.items()})
+        count += 1
+    return count
+
+
 def write_csv(
     path: str | os.PathLike[str],
     rows: Iterable[Mapping[str, object]],
@@ -105,19 +162,37 @@ def write_csv(
     ValueError
         If a row has a key that is not in ``fieldnames`` (named in the message).
     """
-    count = 0
     with Path(path).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(
-            handle, fieldnames=list(fieldnames), delimiter=delimiter, lineterminator="\n"
-        )
-        writer.writeheader()
-        for row in rows:
-            extra = set(row) - set(fieldnames)
-            if extra:
-                msg = f"row {count + 1} of {str(path)!r} has unknown columns {sorted(extra)!r}"
-                raise ValueError(msg)
-            writer.writerow(
-                {key: "" if value is None else value for key, value in safe_row(row).items()}
-            )
-            count += 1
-    return count
+        return _write_rows(handle, rows, fieldnames, delimiter, f" of {str(path)!r}")
+
+
+def csv_bytes(
+    rows: Iterable[Mapping[str, object]],
+    fieldnames: Sequence[str],
+    *,
+    delimiter: str = ",",
+) -> bytes:
+    """Return ``rows`` as the UTF-8 CSV :func:`write_csv` would write, byte for byte.
+
+    Parameters
+    ----------
+    rows : iterable of mapping
+        One mapping per row; keys missing from a row are written as empty cells.
+    fieldnames : sequence of str
+        The header, in order.
+    delimiter : str, optional
+        Field separator (``","`` by default).
+
+    Returns
+    -------
+    bytes
+        The file's content.
+
+    Raises
+    ------
+    ValueError
+        If a row has a key that is not in ``fieldnames`` (named in the message).
+    """
+    buffer = io.StringIO(newline="")
+    _write_rows(buffer, rows, fieldnames, delimiter, "")
+    return buffer.getvalue().encode("utf-8")

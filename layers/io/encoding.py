@@ -21,6 +21,8 @@ from typing import TextIO
 
 import charset_normalizer
 
+from layers.errors import LayersError
+
 __all__ = [
     "CANDIDATE_ENCODINGS",
     "EncodingError",
@@ -61,7 +63,7 @@ _NONWORD = re.compile(r"[^\w\s\x00-\x7f]", re.UNICODE)
 _COMMON_SYMBOLS = frozenset("–—‘’“”«»°№·•…\u00a0§©®€£¥½¼¾±×÷¿¡")
 
 
-class EncodingError(ValueError):
+class EncodingError(LayersError, ValueError):
     """The encoding of a file cannot be told, or the one given is unknown.
 
     Parameters

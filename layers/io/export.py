@@ -13,13 +13,14 @@ layer's own), so the same layers and filters give the same bytes. The collection
 ``attribution`` and ``license`` foreign members; every facility feature carries its
 ``attribution`` property.
 
-``public=True`` writes what may be published: private records are left out entirely (and the
-years only they date); restricted records lose names, aliases, quotes and free text, and a
-restricted person's home is replaced by the label point of its district (the links start
-there too): deterministic, never random jitter.
-``python -m layers export --public`` applies these rules to the whole data first
-(:func:`layers.public.public_layers`, the app's public view) and filters afterwards, so the
-filters never see withheld names or dates.
+The writers write what they are given. The public view is made once, before any filter, by
+:func:`layers.public.public_layers` (private records left out with the years only they date;
+restricted ones without names, aliases, quotes or free text, a restricted person's home at
+the label point of its district); ``public=True`` only checks that the layers are that view
+(:func:`layers.public.assert_public`, failing closed) and says so in the collection.
+``python -m layers export`` loads the layers as the app does (:func:`layers.atlas.load_layers`:
+the same cache, the public view when ``--public``), then filters, so for the same filters the
+app's download and the export are the same bytes.
 """
 
 from __future__ import annotations
@@ -36,16 +37,16 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+from shapely.geometry import shape
 
-from layers.build.assemble import build_layers
-from layers.build.placepoints import UnresolvedPlacesError
-from layers.filters import YearRangeError, filter_layers, make_filters
-from layers.io.geojson import feature, property_names, redact
-from layers.layerset import CRS, LAYER_KINDS, LAYER_NAMES, Layers, UnknownLayerError
-from layers.public import public_layers
+import geo
+from layers.atlas import load_layers
+from layers.errors import LayersError
+from layers.filters import filter_layers, make_filters
+from layers.io.geojson import feature, property_names
+from layers.layerset import CRS, LAYER_KINDS, LAYER_NAMES, Layers
+from layers.public import assert_public
 from layers.records.facilities import ATTRIBUTION as FACILITY_ATTRIBUTION
-from layers.records.facilities import FacilityFormatError, load_facilities
-from layers.records.years import BadDateError
 
 __all__ = [
     "ATTRIBUTION",
@@ -83,7 +84,7 @@ _NOT_FOR_PUBLICATION = (
 )
 
 
-class ExportFormatError(ValueError):
+class ExportFormatError(LayersError, ValueError):
     """An output format is not one of :data:`FORMATS`."""
 
     def __init__(self, message: str, *, fmt: str) -> None:
@@ -98,18 +99,11 @@ def _rows(frame: gpd.GeoDataFrame) -> Iterator[dict[str, Any]]:
         yield dict(zip(columns, values, strict=True))
 
 
-def iter_features(layers: Layers, *, public: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield ``(layer name, GeoJSON Feature)`` in export order, redacted when ``public``."""
+def iter_features(layers: Layers) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield ``(layer name, GeoJSON Feature)`` in export order, as the layers hold them."""
     for name, frame in layers.items():
         for row in _rows(frame):
-            if public:
-                redacted = redact(name, row)
-                if redacted is None:
-                    continue
-                values, geometry = redacted
-            else:
-                values, geometry = row, row["geometry"]
-            yield name, feature(name, values, geometry)
+            yield name, feature(name, row, row["geometry"])
 
 
 def to_geojson_bytes(layers: Layers, *, public: bool = False) -> bytes:
@@ -118,21 +112,29 @@ def to_geojson_bytes(layers: Layers, *, public: bool = False) -> bytes:
     Parameters
     ----------
     layers : Layers
-        Built (and usually filtered) layers.
+        Built (and usually filtered) layers, written as they are.
     public : bool
-        Apply the publication rules (see the module docstring).
+        The layers are the public view (:func:`layers.public.public_layers`): checked by
+        :func:`layers.public.assert_public`, and said in the collection's ``public`` member.
 
     Returns
     -------
     bytes
         Compact JSON ending in a newline; identical for identical inputs.
+
+    Raises
+    ------
+    layers.public.NotPublicError
+        If ``public`` and the layers hold a private record or a restricted one not redacted.
     """
+    if public:
+        assert_public(layers)
     collection = {
         "type": "FeatureCollection",
         "attribution": ATTRIBUTION,
         "license": LICENSE,
         "public": public,
-        "features": [item for _, item in iter_features(layers, public=public)],
+        "features": [item for _, item in iter_features(layers)],
     }
     text = json.dumps(collection, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return (text + "\n").encode("utf-8")
@@ -146,8 +148,6 @@ def _ogr_frame(
     ``escape_html`` HTML-escapes every text value (for KML, whose viewers render names,
     descriptions and extended data as HTML in their balloons).
     """
-    from shapely.geometry import shape
-
     columns = property_names(name)
     rows: list[dict[str, Any]] = []
     for item in features:
@@ -187,7 +187,7 @@ def write(
         ``layer`` property (``site``, ``report``...), list-valued properties as JSON strings.
         KML text values are HTML-escaped: KML viewers show them as HTML.
     public : bool
-        Apply the publication rules.
+        The layers are the public view (checked, as in :func:`to_geojson_bytes`).
 
     Returns
     -------
@@ -203,8 +203,10 @@ def write(
         msg = f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})"
         raise ExportFormatError(msg, fmt=fmt)
     path = Path(path)
+    if public:
+        assert_public(layers)
     grouped: dict[str, list[dict[str, Any]]] = {name: [] for name in LAYER_NAMES}
-    for name, item in iter_features(layers, public=public):
+    for name, item in iter_features(layers):
         grouped[name].append(item)
     counts = {name: len(items) for name, items in grouped.items()}
     if fmt == "geojson":
@@ -266,18 +268,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="BuzzFeed facility TSV (default: DIR/external/buzzfeed_2021/...)")
 
 
-def _load(data_dir: Path | None, facilities_path: Path | None) -> Layers:
-    """Load records and facilities and build the layers."""
-    from layers.records.load import DEFAULT_DATA_DIR, load_records
-
-    data = data_dir if data_dir is not None else DEFAULT_DATA_DIR
-    records = load_records(data)
-    if facilities_path is None:
-        facilities_path = data / "external" / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"
-    facilities = load_facilities(facilities_path)
-    return build_layers(records, facilities)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``python -m layers export``; return the exit status.
 
@@ -286,8 +276,6 @@ def run(args: argparse.Namespace) -> int:
     ``--public`` a written file comes with a one-line warning that it is not for publication.
     """
     fmt = args.fmt or _SUFFIXES.get(args.output.suffix.lower(), "geojson")
-    import geo
-
     try:
         filters = make_filters(
             years=args.years,
@@ -296,18 +284,15 @@ def run(args: argparse.Namespace) -> int:
             search=args.search,
             include_undated=args.include_undated,
         )
-    except (YearRangeError, UnknownLayerError, geo.DistrictNotFound) as exc:
+    except (LayersError, geo.GeoError) as exc:  # bad years, layer or district
         print(f"python -m layers export: error: {exc}", file=sys.stderr)
         return 2
-    from layers.records.load import RecordsError
-
     try:
-        built = _load(args.data, args.facilities)
-        # Redact before filtering (layers.public): filters never see withheld data.
-        layers = filter_layers(public_layers(built) if args.public else built, filters)
-    except (
-        RecordsError, FacilityFormatError, UnresolvedPlacesError, BadDateError, geo.GeoError
-    ) as exc:
+        # The app's path: built, made public once when asked (before any filter sees the
+        # data), and cached; then filtered.
+        built, _ = load_layers(args.data, args.facilities, public=args.public)
+        layers = filter_layers(built, filters)
+    except (LayersError, geo.GeoError) as exc:
         # geo.GeoError: a coordinate or district the geo package refuses (CoordinateError,
         # a broken district or gazetteer file); its message names the value.
         print(f"python -m layers export: cannot build the layers: {exc}", file=sys.stderr)

@@ -37,6 +37,8 @@ import zipfile
 from pathlib import Path
 from typing import Literal
 
+from layers.errors import LayersError
+
 __all__ = [
     "ALLOWED_DRIVERS",
     "FORMATS",
@@ -93,7 +95,7 @@ _lock = threading.Lock()
 _locked = False
 
 
-class UnsafeFileError(ValueError):
+class UnsafeFileError(LayersError, ValueError):
     """A file's name, bytes or path do not agree with a format the atlas reads.
 
     Parameters

@@ -1,6 +1,7 @@
 """RFC 7946 features from layer rows: property order, JSON-safe values, rounded geometry.
 
-And the public redaction (:func:`redact`) applied to a feature before it is written.
+It writes what it is given: the public view is made before, once, by
+:func:`layers.public.public_layers`.
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from layers.build.featurerows import sensitivity_level
 from layers.layerset import COMMON_COLUMNS, LAYER_PROPERTIES
 
-__all__ = ["DECIMALS", "feature", "geometry_json", "json_value", "property_names", "redact"]
+__all__ = ["DECIMALS", "feature", "geometry_json", "json_value", "property_names"]
 
 #: Coordinates are rounded to this many decimals (about 0.1 m).
 DECIMALS = 6
-
-#: Free-text and naming properties a public export drops for restricted features.
-_RESTRICTED_DROP = ("name", "aliases", "origin", "description", "reporter")
 
 
 def property_names(layer: str) -> tuple[str, ...]:
@@ -35,7 +32,9 @@ def property_names(layer: str) -> tuple[str, ...]:
 def json_value(value: Any) -> Any:
     """Return ``value`` as plain JSON data: NA/NaN -> None, numpy scalars -> Python.
 
-    Dicts lose their internal keys (those starting with ``_``); order is kept.
+    Dicts lose their internal keys (those starting with ``_``); order is kept. The exact
+    built-in types come first (this runs once per exported property value); other
+    mappings, sequences and numpy scalars go to :func:`_json_other`.
     """
     kind = type(value)
     if kind is str or kind is int or value is None:
@@ -48,6 +47,16 @@ def json_value(value: Any) -> Any:
         return {k: json_value(v) for k, v in value.items() if not k.startswith("_")}
     if kind is list:
         return [json_value(v) for v in value]
+    return _json_other(value)
+
+
+def _json_other(value: Any) -> Any:
+    """Return a value that is not an exact ``str``/``int``/``float``/``dict``/``list`` as JSON.
+
+    Mappings keep their public keys as strings, sequences and arrays become lists, numpy
+    booleans and numbers become Python ones (non-finite floats None), a ``str`` subclass is
+    kept, and anything else becomes its ``str``.
+    """
     if isinstance(value, Mapping):
         return {str(k): json_value(v) for k, v in value.items() if not str(k).startswith("_")}
     if isinstance(value, (list, tuple, np.ndarray)):
@@ -83,86 +92,6 @@ def geometry_json(geometry: BaseGeometry | None) -> dict[str, Any] | None:
         members = [geometry_json(part) for part in shapely.get_parts(geometry)]
         return {"type": "GeometryCollection", "geometries": members}
     return {"type": shape["type"], "coordinates": _round(shape["coordinates"])}
-
-
-def _kept(entries: Any) -> list[dict[str, Any]]:
-    """Return list entries (sources, population reports) a public export keeps, redacted.
-
-    An entry without a ``_sensitivity`` key (built in code: a facility's source) is public;
-    a blank or unknown ``_sensitivity`` value is private (:func:`sensitivity_level`).
-    """
-    kept: list[dict[str, Any]] = []
-    for entry in entries or []:
-        level = sensitivity_level(entry["_sensitivity"]) if "_sensitivity" in entry else "public"
-        if level == "private":
-            continue
-        entry = dict(entry)
-        if level == "restricted":
-            entry["quote"] = None
-            if "reporter" in entry:
-                entry["reporter"] = None
-        kept.append(entry)
-    return kept
-
-
-def _span(entries: list[dict[str, Any]]) -> tuple[int | None, int | None]:
-    """Return the years the entries' ``_years`` cover (None where nothing is dated)."""
-    firsts = [e["_years"][0] for e in entries if e.get("_years") and e["_years"][0] is not None]
-    lasts = [e["_years"][1] for e in entries if e.get("_years") and e["_years"][1] is not None]
-    return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
-
-
-def redact(layer: str, row: Mapping[str, Any]) -> tuple[dict[str, Any], Any] | None:
-    """Apply the public-export rules to one row; return ``(properties, geometry)`` or None.
-
-    - A ``private`` feature is left out (None); so are private entries of ``sources``,
-      ``population_reports`` and ``detained_at``, and the years only they date.
-    - A ``restricted`` feature loses its names, aliases and free text, every quote, and (for
-      a witness, a link or an event) its exact place: the point is snapped to the district's
-      label point, deterministically.
-    - Entries of restricted rows inside public features lose their quote and reporter name.
-
-    Every level is read with :func:`layers.build.featurerows.sensitivity_level`: a blank, missing
-    or unknown ``sensitivity`` (``"Private"``) is private, so it is left out; the kept
-    feature's ``sensitivity`` is the level it was read as.
-    """
-    level = sensitivity_level(row.get("sensitivity"))
-    if level == "private":
-        return None
-    values = dict(row)
-    values["sensitivity"] = level
-    geometry = values["geometry"]
-    sources = values.get("sources") or []
-    kept = _kept(sources)
-    if len(kept) != len(sources) and layer in {"sites", "witnesses", "links"}:
-        first, last = _span(kept)
-        values["year_start"], values["year_end"] = first, last
-    values["sources"] = kept
-    if layer == "sites":
-        reports = _kept(values.get("population_reports"))
-        values["population_reports"] = reports
-        counts = [r["count"] for r in reports if r.get("count") is not None]
-        values["max_population"] = max(counts) if counts else None
-    if layer == "witnesses":
-        pairs = zip(
-            values.get("detained_at") or [],
-            values.get("_detained_at_sensitivity") or [],
-            strict=True,
-        )
-        kept_pairs = [(site, held) for site, held in pairs if sensitivity_level(held) != "private"]
-        # Trim both lists together, so redacting an already public row changes nothing.
-        values["detained_at"] = [site for site, _ in kept_pairs]
-        values["_detained_at_sensitivity"] = [held for _, held in kept_pairs]
-    if level == "restricted":
-        for key in _RESTRICTED_DROP:
-            if key in values:
-                values[key] = [] if key == "aliases" else None
-        values["sources"] = [{**entry, "quote": None} for entry in values["sources"]]
-        if layer in {"witnesses", "links", "events"}:
-            geometry = values.get("_snapped")
-        if layer in {"witnesses", "events"}:
-            values["precision"] = values.get("_snapped_precision")
-    return values, geometry
 
 
 def feature(layer: str, values: Mapping[str, Any], geometry: BaseGeometry | None) -> dict[str, Any]:

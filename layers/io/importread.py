@@ -16,8 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import geopandas as gpd
+import pandas as pd
+import pyogrio
 from shapely.geometry.base import BaseGeometry
 
+from layers.errors import LayersError
 from layers.io.encoding import open_text, undecodable_bytes
 from layers.io.gdal import (
     ALLOWED_DRIVERS,
@@ -51,7 +55,7 @@ VECTOR_SUFFIXES = frozenset(FORMATS)
 """File name endings read through pyogrio/GDAL (its drivers allow-listed: :mod:`layers.io.gdal`)."""
 
 
-class FileImportError(ValueError):
+class FileImportError(LayersError, ValueError):
     """The whole file cannot be imported (too big, unreadable, bad mapping, already there).
 
     Parameters
@@ -367,9 +371,26 @@ def _read_gdal(
     members: _Members | None,
 ) -> tuple[list[str], list[RawRow], str]:
     """Read every layer of ``path`` with pyogrio, refusing drivers outside the format's."""
-    import geopandas as gpd
-    import pyogrio
+    layers, driver = _check_layers(path, fmt, file, max_rows)
+    header: list[str] = []
+    rows: list[RawRow] = []
+    for name in layers:
+        columns, values, geometries = _read_layer(path, name, file, notes)
+        header.extend(c for c in columns if c not in header)
+        for cells, geometry in zip(values, geometries, strict=True):
+            if len(rows) >= max_rows:  # drivers that cannot count features beforehand
+                msg = f"{file!r} has more than {max_rows} features (limit --max-rows {max_rows})"
+                raise FileImportError(msg, path=str(path))
+            rows.append(
+                RawRow(len(rows) + 1, {str(k): _cell_text(v) for k, v in cells.items()}, geometry)
+            )
+    if members is None:
+        return header, rows, driver
+    return header, _number_by_members(rows, members, path, file), driver
 
+
+def _check_layers(path: Path, fmt: Format, file: str, max_rows: int) -> tuple[list[str], str]:
+    """Return the file's layer names and GDAL driver, once driver and feature count are allowed."""
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
         infos = [pyogrio.read_info(path, layer=name) for name in layers]
@@ -385,41 +406,47 @@ def _read_gdal(
         msg = f"{file!r} has {total} features, over the limit of {max_rows} (--max-rows)"
         raise FileImportError(msg, path=str(path))
     driver = str(infos[0].get("driver", "")) if infos else ""
-    header: list[str] = []
-    rows: list[RawRow] = []
-    number = 0
-    for name in layers:
-        try:
-            frame = pyogrio.read_dataframe(path, layer=name, datetime_as_string=True)
-        except Exception as exc:
-            msg = f"{file!r} layer {name!r}: GDAL cannot read it: {exc}"
-            raise FileImportError(msg, path=str(path)) from exc
-        if not isinstance(frame, gpd.GeoDataFrame):
-            msg = f"layer {name!r} has no geometry; coordinates are read from its columns"
-            notes.append(ImportProblem(file, 0, name, "note", msg))
-            columns = [str(c) for c in frame.columns]
-            geometries: list[Any] = [None] * len(frame)
-        else:
-            if frame.crs is None:
-                msg = "no coordinate system given; read as WGS84"
-                notes.append(ImportProblem(file, 0, name, "note", msg))
-            elif frame.crs.to_epsg() != 4326:
-                msg = f"layer {name!r} is in {frame.crs.to_string()!r}; converted to WGS84"
-                notes.append(ImportProblem(file, 0, "geometry", "note", msg))
-                frame = frame.to_crs(4326)
-            columns = [str(c) for c in frame.columns if c != frame.geometry.name]
-            geometries = list(frame.geometry.array)
-        header.extend(c for c in columns if c not in header)
-        for i, values in enumerate(frame[columns].to_dict("records")):
-            number += 1
-            if number > max_rows:  # drivers that cannot count features beforehand
-                msg = f"{file!r} has more than {max_rows} features (limit --max-rows {max_rows})"
-                raise FileImportError(msg, path=str(path))
-            rows.append(
-                RawRow(number, {str(k): _cell_text(v) for k, v in values.items()}, geometries[i])
-            )
-    if members is None:
-        return header, rows, driver
+    return layers, driver
+
+
+def _read_layer(
+    path: Path, name: str, file: str, notes: list[ImportProblem]
+) -> tuple[list[str], list[dict[str, Any]], list[Any]]:
+    """Read one layer: its attribute columns, their values by feature, and the geometries.
+
+    A layer without geometry (its coordinates then come from its columns) and a coordinate
+    system other than WGS84 (converted) are noted.
+    """
+    try:
+        frame = pyogrio.read_dataframe(path, layer=name, datetime_as_string=True)
+    except Exception as exc:
+        msg = f"{file!r} layer {name!r}: GDAL cannot read it: {exc}"
+        raise FileImportError(msg, path=str(path)) from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        msg = f"layer {name!r} has no geometry; coordinates are read from its columns"
+        notes.append(ImportProblem(file, 0, name, "note", msg))
+        columns = [str(c) for c in frame.columns]
+        return columns, _records(frame, columns), [None] * len(frame)
+    if frame.crs is None:
+        msg = "no coordinate system given; read as WGS84"
+        notes.append(ImportProblem(file, 0, name, "note", msg))
+    elif frame.crs.to_epsg() != 4326:
+        msg = f"layer {name!r} is in {frame.crs.to_string()!r}; converted to WGS84"
+        notes.append(ImportProblem(file, 0, "geometry", "note", msg))
+        frame = frame.to_crs(4326)
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    return columns, _records(frame, columns), list(frame.geometry.array)
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """Return the ``columns`` of each row of ``frame`` as a dict."""
+    return [{str(k): v for k, v in row.items()} for row in frame[columns].to_dict("records")]
+
+
+def _number_by_members(
+    rows: list[RawRow], members: _Members, path: Path, file: str
+) -> list[RawRow]:
+    """Renumber GeoJSON rows by member position; add the members GDAL dropped, rejected."""
     if len(members.positions) != len(rows):
         msg = (
             f"{file!r}: GDAL read {len(rows)} features where the JSON holds "
@@ -429,4 +456,4 @@ def _read_gdal(
     for raw, position in zip(rows, members.positions, strict=True):
         raw.row = position
         raw.problems.extend(members.nul.get(position, []))
-    return header, sorted([*rows, *members.dropped], key=lambda r: r.row), driver
+    return sorted([*rows, *members.dropped], key=lambda r: r.row)

@@ -7,8 +7,6 @@ rejections (not written), each as ``(field, message)``.
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import logging
 import math
 import re
 import time
@@ -16,7 +14,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -24,8 +21,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from geo import geocode as geo_geocode
 from geo._errors import CoordinateError, GeoError
 from geo.coords import validate_lonlat
+from geo.districts import district_at
+from layers.errors import LayersError
 from layers.io.csvsafe import FORMULA_PREFIXES, safe_cell
 from layers.io.encoding import undecodable_bytes as _undecodable
 from layers.io.importread import FileImportError, ImportProblem, RawRow
@@ -44,8 +44,6 @@ __all__ = [
     "flag_outside_districts",
     "note_from_flags",
 ]
-
-logger = logging.getLogger(__name__)
 
 REGION = (46.0, 34.0, 97.0, 56.0)
 """Atlas region as (min lon, min lat, max lon, max lat): Xinjiang, Kazakhstan, the border belt."""
@@ -104,7 +102,7 @@ class Options:
             raise FileImportError(msg, path=file)
 
 
-class GeocodeBudgetError(LookupError):
+class GeocodeBudgetError(LayersError, LookupError):
     """A file asks the geocoder for more distinct names than one import may look up."""
 
     def __init__(self, message: str, *, query: str, limit: int) -> None:
@@ -234,25 +232,44 @@ def _check_geometry(
         )
         return None
     if not geometry.is_valid:
-        reason = explain_validity(geometry)
-        if not options.repair_geometry:
-            outcome.rejections.append(
-                ("geometry", f"invalid {kind}: {reason}; use --repair-geometry to repair it")
-            )
+        repaired = _repair(geometry, options, outcome)
+        if repaired is None:
             return None
-        repaired = shapely.make_valid(geometry)
-        if repaired.geom_type == "GeometryCollection":
-            parts = [g for g in shapely.get_parts(repaired) if g.geom_type.endswith("Polygon")]
-            repaired = shapely.union_all(parts) if parts else repaired
-        if repaired.is_empty or not repaired.geom_type.endswith(("Polygon", "Point")):
-            outcome.rejections.append(
-                ("geometry", f"invalid {kind} ({reason}) cannot be repaired into a polygon")
-            )
-            return None
-        outcome.flags.append(
-            ("geometry", f"invalid {kind} ({reason}) repaired to {repaired.geom_type}")
-        )
         geometry = repaired
+    return _check_bounds(geometry, kind, options, outcome)
+
+
+def _repair(geometry: BaseGeometry, options: Options, outcome: Outcome) -> BaseGeometry | None:
+    """Repair an invalid geometry under ``--repair-geometry`` (flagged); else reject the row."""
+    kind = geometry.geom_type
+    reason = explain_validity(geometry)
+    if not options.repair_geometry:
+        outcome.rejections.append(
+            ("geometry", f"invalid {kind}: {reason}; use --repair-geometry to repair it")
+        )
+        return None
+    repaired = shapely.make_valid(geometry)
+    if repaired.geom_type == "GeometryCollection":
+        parts = [g for g in shapely.get_parts(repaired) if g.geom_type.endswith("Polygon")]
+        repaired = shapely.union_all(parts) if parts else repaired
+    if repaired.is_empty or not repaired.geom_type.endswith(("Polygon", "Point")):
+        outcome.rejections.append(
+            ("geometry", f"invalid {kind} ({reason}) cannot be repaired into a polygon")
+        )
+        return None
+    outcome.flags.append(
+        ("geometry", f"invalid {kind} ({reason}) repaired to {repaired.geom_type}")
+    )
+    return repaired
+
+
+def _check_bounds(
+    geometry: BaseGeometry, kind: str, options: Options, outcome: Outcome
+) -> BaseGeometry | None:
+    """Keep a geometry inside the region; swap likely swapped axes on request; else reject.
+
+    ``kind`` is the geometry type as read (before any repair), for the message.
+    """
     west, south, east, north = geometry.bounds
     bounds_ok = all(math.isfinite(v) for v in (west, south, east, north))
     if bounds_ok and (
@@ -284,34 +301,25 @@ def _check_geometry(
 
 
 def default_geocoder() -> Callable[..., Any] | None:
-    """Return ``geo.geocode``, or None when it cannot be imported (rows then need coordinates)."""
+    """Return the geocoder rows without coordinates use: ``geo.geocode`` (see :func:`_geocoder`)."""
     return _geocoder()
 
 
-@lru_cache(maxsize=1)
 def _geocoder() -> Callable[..., Any] | None:
-    """Return ``geo.geocode`` or None if the geocoder cannot be imported."""
-    for module_name in ("geo", "geo.geocode"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        function = getattr(module, "geocode", None)
-        if callable(function):
-            return function
-    logger.warning("geo.geocode is not available; rows without coordinates are rejected")
-    return None
+    """Return ``geo.geocode``; None (only a test's stand-in) means no geocoder at all.
+
+    Rows without coordinates are then rejected with the reason. Kept as a function so tests
+    can replace it.
+    """
+    return geo_geocode
 
 
-@lru_cache(maxsize=1)
 def _district_lookup() -> Callable[..., Any] | None:
-    """Return ``geo.district_at`` or None if the district polygons cannot be loaded."""
-    try:
-        module = importlib.import_module("geo.districts")
-    except ImportError:
-        return None
-    function = getattr(module, "district_at", None)
-    return function if callable(function) else None
+    """Return ``geo.district_at``; None (only a test's stand-in) skips the district check.
+
+    Kept as a function so tests can replace it (the district polygons are tested by ``geo``).
+    """
+    return district_at
 
 
 def flag_outside_districts(outcomes: list[Outcome], file: str) -> list[ImportProblem]:
@@ -435,7 +443,11 @@ def _locate(
     required: bool,
     keep_wkt: bool,
 ) -> None:
-    """Fill ``lon``, ``lat``, ``precision`` (and ``wkt``) of a record, or reject the row."""
+    """Fill ``lon``, ``lat``, ``precision`` (and ``wkt``) of a record, or reject the row.
+
+    The feature's geometry (or the ``wkt`` column) comes first; else the ``lon``/``lat``
+    columns; else, when ``required``, the geocoder.
+    """
     geometry = raw.geometry
     wkt = str(record.pop("wkt", "") or "")
     if geometry is None and wkt:
@@ -445,15 +457,39 @@ def _locate(
             outcome.rejections.append(("wkt", f"{wkt[:60]!r} is not WKT: {exc}"))
             return
     if geometry is not None and not geometry.is_empty:
-        checked = _check_geometry(geometry, options, outcome)
-        if checked is None:
-            return
-        point = checked if checked.geom_type == "Point" else checked.representative_point()
-        record["lon"], record["lat"] = round(point.x, 7), round(point.y, 7)
-        record["precision"] = record.get("precision") or "exact"
-        if checked.geom_type != "Point" and keep_wkt:
-            record["wkt"] = shapely.to_wkt(checked, rounding_precision=7)
+        _locate_geometry(geometry, record, options, outcome, keep_wkt=keep_wkt)
+    else:
+        _locate_lonlat(record, mapping, options, outcome, required=required)
+
+
+def _locate_geometry(
+    geometry: BaseGeometry,
+    record: dict[str, object],
+    options: Options,
+    outcome: Outcome,
+    *,
+    keep_wkt: bool,
+) -> None:
+    """Fill a record's place from a feature's geometry (its point; a polygon's inner point)."""
+    checked = _check_geometry(geometry, options, outcome)
+    if checked is None:
         return
+    point = checked if checked.geom_type == "Point" else checked.representative_point()
+    record["lon"], record["lat"] = round(point.x, 7), round(point.y, 7)
+    record["precision"] = record.get("precision") or "exact"
+    if checked.geom_type != "Point" and keep_wkt:
+        record["wkt"] = shapely.to_wkt(checked, rounding_precision=7)
+
+
+def _locate_lonlat(
+    record: dict[str, object],
+    mapping: Mapping,
+    options: Options,
+    outcome: Outcome,
+    *,
+    required: bool,
+) -> None:
+    """Fill a record's place from its ``lon``/``lat`` cells, or geocode it when both are missing."""
     lon_text = str(record.get("lon") or "")
     lat_text = str(record.get("lat") or "")
     lon_missing, lat_missing = _is_missing(lon_text), _is_missing(lat_text)
@@ -540,6 +576,70 @@ def _build_record(
 # Kinds
 
 
+class _FacilityIds:
+    """The facility ids and names seen so far in one file, for duplicates and look-alikes.
+
+    Parameters
+    ----------
+    source_id : str
+        The import's source id, the first part of every ``facility_id``.
+    has_id : bool
+        Whether the file gives ids (else ids are made from row numbers, without a flag).
+    has_sub : bool
+        Whether the file has an ``id_sub`` column (named in the duplicate message if not).
+    """
+
+    def __init__(self, source_id: str, *, has_id: bool, has_sub: bool) -> None:
+        self.source_id = source_id
+        self.has_id = has_id
+        self.has_sub = has_sub
+        self._rows: dict[str, int] = {}
+        self._names: dict[str, tuple[int, str]] = {}
+
+    def facility_id(self, record: dict[str, object], row: int, outcome: Outcome) -> str:
+        """Return the row's ``facility_id``; reject a duplicate, flag a missing id."""
+        ident = str(record.get("id") or "")
+        sub = str(record.get("id_sub") or "")
+        if not ident:
+            if self.has_id:
+                outcome.flags.append(("id", "id is empty; facility_id made from the row number"))
+            key = f"row{row}"
+        else:
+            key = _id_part(ident) + (f"-{_id_part(sub)}" if sub else "")
+        facility_id = f"{self.source_id}-{key}"
+        if facility_id in self._rows:
+            what = f"id {ident!r}" + (f" with id_sub {sub!r}" if sub else "")
+            hint = "" if self.has_sub else "; sub-compounds need an id_sub column"
+            outcome.rejections.append(
+                ("id", f"duplicate {what} (first on row {self._rows[facility_id]}){hint}")
+            )
+        else:
+            self._rows[facility_id] = row
+        return facility_id
+
+    def check_name(self, record: dict[str, object], row: int, outcome: Outcome) -> None:
+        """Flag an empty name, and a name an earlier row with another id already has."""
+        ident = str(record.get("id") or "")
+        name = str(record.get("name") or "")
+        if not name:
+            outcome.flags.append(("name", "name is empty"))
+        elif name in self._names and self._names[name][1] != ident:
+            first_row, first_id = self._names[name]
+            outcome.flags.append(
+                ("name", f"name {name!r} is also on row {first_row} (id {first_id!r})")
+            )
+        else:
+            self._names.setdefault(name, (row, ident))
+
+
+def _start_outcome(raw: RawRow) -> Outcome:
+    """Return a row's outcome with what the reader found (problems, flags)."""
+    outcome = Outcome(raw.row, {})
+    outcome.rejections.extend(raw.problems)
+    outcome.flags.extend(raw.flags)
+    return outcome
+
+
 def facility_rows(
     rows: list[RawRow],
     columns: dict[str, str],
@@ -552,62 +652,31 @@ def facility_rows(
     fields = [f["name"] for f in facility_schema()["fields"]]
     used_values: Counter[tuple[str, str, str]] = Counter()
     has_id = "id" in columns and any(r.cells.get(columns["id"], "").strip() for r in rows)
-    has_sub = "id_sub" in columns
     if not has_id:
         notes.append(
             ImportProblem(
                 file, 0, "id", "note", "no ids in the file: ids are made from row numbers"
             )
         )
-    seen_ids: dict[str, int] = {}
-    seen_names: dict[str, tuple[int, str]] = {}
+    ids = _FacilityIds(options.source_id, has_id=has_id, has_sub="id_sub" in columns)
     outcomes = []
     for raw in rows:
         options.check_time(file, raw.row)
-        outcome = Outcome(raw.row, {})
-        outcome.rejections.extend(raw.problems)
-        outcome.flags.extend(raw.flags)
+        outcome = _start_outcome(raw)
+        outcomes.append(outcome)
         if not any(v.strip() for v in raw.cells.values()) and (
             raw.geometry is None or raw.geometry.is_empty
         ):
             outcome.rejections.append(("-", "empty row"))
-            outcomes.append(outcome)
             continue
         record = _build_record(raw, columns, mapping, used_values, outcome)
         outcome.record = {f: "" for f in fields}
         _locate(raw, record, mapping, options, outcome, required=True, keep_wkt=True)
         _text_checks(record, outcome, lookalikes=True)
-        ident = str(record.get("id") or "")
-        sub = str(record.get("id_sub") or "")
-        if not ident:
-            if has_id:
-                outcome.flags.append(("id", "id is empty; facility_id made from the row number"))
-            key = f"row{raw.row}"
-        else:
-            key = _id_part(ident) + (f"-{_id_part(sub)}" if sub else "")
-        facility_id = f"{options.source_id}-{key}"
-        if facility_id in seen_ids:
-            what = f"id {ident!r}" + (f" with id_sub {sub!r}" if sub else "")
-            hint = "" if has_sub else "; sub-compounds need an id_sub column"
-            outcome.rejections.append(
-                ("id", f"duplicate {what} (first on row {seen_ids[facility_id]}){hint}")
-            )
-        else:
-            seen_ids[facility_id] = raw.row
-        name = str(record.get("name") or "")
-        if not name:
-            outcome.flags.append(("name", "name is empty"))
-        elif name in seen_names and seen_names[name][1] != ident:
-            first_row, first_id = seen_names[name]
-            outcome.flags.append(
-                ("name", f"name {name!r} is also on row {first_row} (id {first_id!r})")
-            )
-        else:
-            seen_names.setdefault(name, (raw.row, ident))
-        record["facility_id"] = facility_id
+        record["facility_id"] = ids.facility_id(record, raw.row, outcome)
+        ids.check_name(record, raw.row, outcome)
         record["source_row"] = raw.row
         outcome.record.update({k: v for k, v in record.items() if k in outcome.record})
-        outcomes.append(outcome)
     notes.extend(_value_notes(used_values, file))
     return outcomes
 
@@ -636,9 +705,7 @@ def curated_rows(
     outcomes = []
     for raw in rows:
         options.check_time(file, raw.row)
-        outcome = Outcome(raw.row, {})
-        outcome.rejections.extend(raw.problems)
-        outcome.flags.extend(raw.flags)
+        outcome = _start_outcome(raw)
         if not any(v.strip() for v in raw.cells.values()) and raw.geometry is None:
             outcome.rejections.append(("-", "empty row"))
             outcomes.append(outcome)

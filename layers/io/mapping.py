@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from layers.errors import LayersError
+
 __all__ = [
     "CURATED_KINDS",
     "KINDS",
@@ -69,7 +71,7 @@ _MAPPING_KEYS = frozenset(
 )
 
 
-class MappingError(ValueError):
+class MappingError(LayersError, ValueError):
     """A mapping file, or a mapping applied to a file's header, is wrong.
 
     Parameters
@@ -427,6 +429,29 @@ def resolve_columns(
     known = [*fields, *(f for f in extra_fields if f not in fields)]
     where = mapping.path or file
     stripped = {c.strip(): c for c in header}
+    columns = _explicit_columns(mapping, known, header, stripped, file=file, where=where)
+    _check_mapped_fields(mapping, known, where)
+    used = set(columns.values())
+    _recognise_columns(columns, used, known, header)
+    ignore = {stripped.get(c.strip(), c) for c in mapping.ignore}
+    unknown = tuple(c for c in header if c not in used and c not in ignore)
+    ignored = tuple(c for c in header if c not in used and c in ignore)
+    return Resolved(columns=columns, unknown=unknown, ignored=ignored)
+
+
+def _explicit_columns(
+    mapping: Mapping,
+    known: Sequence[str],
+    header: Sequence[str],
+    stripped: dict[str, str],
+    *,
+    file: str,
+    where: str,
+) -> dict[str, str]:
+    """Return the mapping's ``columns`` (field -> column), each checked against fields and header.
+
+    A column named with stray spaces matches the header's column without them.
+    """
     explicit: dict[str, str] = {}
     for fld, given in mapping.columns.items():
         column = given if given in header else stripped.get(given.strip(), given)
@@ -437,16 +462,25 @@ def resolve_columns(
         if column not in header:
             msg = f"{file!r}: the mapping's column {column!r} (for {fld!r}) is not in the header"
             raise MappingError(msg, path=where, key=f"columns.{fld}")
-    for fld in mapping.constants:
-        if fld not in known:
-            msg = f"{where!r}: constants.{fld}: no field {fld!r} (fields: {', '.join(known)})"
-            raise MappingError(msg, path=where, key=f"constants.{fld}")
-    for fld in mapping.values:
-        if fld not in known:
-            msg = f"{where!r}: values.{fld}: no field {fld!r} (fields: {', '.join(known)})"
-            raise MappingError(msg, path=where, key=f"values.{fld}")
-    columns = explicit
-    used = set(columns.values())
+    return explicit
+
+
+def _check_mapped_fields(mapping: Mapping, known: Sequence[str], where: str) -> None:
+    """Raise if the mapping's ``constants`` or ``values`` name a field the kind does not have."""
+    for section, names in (("constants", mapping.constants), ("values", mapping.values)):
+        for fld in names:
+            if fld not in known:
+                msg = f"{where!r}: {section}.{fld}: no field {fld!r} (fields: {', '.join(known)})"
+                raise MappingError(msg, path=where, key=f"{section}.{fld}")
+
+
+def _recognise_columns(
+    columns: dict[str, str], used: set[str], known: Sequence[str], header: Sequence[str]
+) -> None:
+    """Match each field the mapping leaves out to an unused column by its recognised names.
+
+    ``columns`` and ``used`` are updated in place; the first matching column wins.
+    """
     by_norm: dict[str, str] = {}
     for column in header:
         by_norm.setdefault(normalise_column(column), column)
@@ -455,13 +489,7 @@ def resolve_columns(
         if fld in columns:
             continue
         names = (normalise_column(fld), *recognised.get(fld, ()))
-        for candidate in names:
-            match = by_norm.get(candidate)
-            if match is not None and match not in used:
-                columns[fld] = match
-                used.add(match)
-                break
-    ignore = {stripped.get(c.strip(), c) for c in mapping.ignore}
-    unknown = tuple(c for c in header if c not in used and c not in ignore)
-    ignored = tuple(c for c in header if c not in used and c in ignore)
-    return Resolved(columns=columns, unknown=unknown, ignored=ignored)
+        match = next((by_norm[n] for n in names if n in by_norm and by_norm[n] not in used), None)
+        if match is not None:
+            columns[fld] = match
+            used.add(match)

@@ -1,15 +1,17 @@
 """A user's own file as a session-only overlay: checked by the importer, never mixed in.
 
 The app's uploader hands the bytes to :func:`check_upload`, which runs them through exactly the
-code of ``python -m layers import --kind facilities`` (:func:`layers.io.importer.import_file`:
-encoding and delimiter detection, column mapping, coordinate, swap, region and geometry
-checks, geocoding of rows without coordinates, the Frictionless schema) and returns an
-:class:`Upload`: the importer's report and the accepted and flagged rows as a GeoDataFrame.
+checks of ``python -m layers import --kind facilities`` (its check step,
+:func:`layers.io.importer.check_file`: encoding and delimiter detection, column mapping,
+coordinate, swap, region and geometry checks, geocoding of rows without coordinates, the
+Frictionless schema) and returns an :class:`Upload`: the check's report and the accepted and
+flagged rows as a GeoDataFrame.
 
-Where the bytes go: into a private temporary directory (``tempfile``, outside ``data/``; the
-importer writes its usual ``imports/<source_id>/`` there), which is deleted before
-:func:`check_upload` returns. Nothing is written under ``data/``; the app keeps the
-:class:`Upload` in ``st.session_state`` only, so it lives as long as the browser session.
+Where the bytes go: into one private temporary file (``tempfile``, outside ``data/``), since
+the readers (GDAL above all) read files; it is deleted before :func:`check_upload` returns.
+The check writes nothing, and the importer's writer is never called: no data directory, not
+even a temporary one. The app keeps the :class:`Upload` in ``st.session_state`` only, so it
+lives as long as the browser session.
 
 The overlay never joins the curated layers: :func:`overlay_payload` adds it to a copy of the
 map's payload as one more layer, "Your upload (not verified)", whose popups are built from
@@ -29,12 +31,10 @@ server path or a traceback; the map and its filters keep working.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -45,10 +45,12 @@ import pandas as pd
 from shapely import wkt as shapely_wkt
 from shapely.geometry import Point
 
-from layers.io.importer import ImportReport, import_file
+from layers.errors import LayersError
+from layers.io.csvsafe import cell_text
+from layers.io.importer import CheckedImport, ImportReport, check_file, facility_csv
 from layers.io.importread import FileImportError
 from layers.io.mapping import Mapping as ImportMapping
-from layers.io.mapping import MappingError, load_mapping
+from layers.io.mapping import MappingError, facility_schema, load_mapping
 from layers.records.load import DEFAULT_DATA_DIR
 from layers.render.popup import APPROXIMATE_PRECISIONS, esc, plain
 
@@ -104,7 +106,7 @@ _FACTS = (
 _LIMIT_FLAGS = (("--max-rows", "ATLAS_MAX_UPLOAD_FEATURES"), ("--max-size", "ATLAS_MAX_UPLOAD_MB"))
 
 
-class UploadError(ValueError):
+class UploadError(LayersError, ValueError):
     """An uploaded file cannot be used as a whole (type, size, limits, unreadable, mapping).
 
     Parameters
@@ -157,12 +159,12 @@ class Upload:
     file : str
         The file's (sanitised) name.
     report : ImportReport
-        The importer's report (counts, every rejected and flagged row with its reason).
+        The check's report (counts, every rejected and flagged row with its reason).
     frame : geopandas.GeoDataFrame
-        Accepted and flagged rows: the facility schema's columns (text) and their geometry
-        (EPSG:4326; the polygon when the file gave one, else the point).
+        Accepted and flagged rows: the facility schema's columns (their text in :attr:`csv`)
+        and their geometry (EPSG:4326; the polygon when the file gave one, else the point).
     csv : bytes
-        The same rows as the importer wrote them (UTF-8 CSV, facility schema).
+        The same rows as the importer writes them (``facilities.csv``: UTF-8, facility schema).
     """
 
     file: str
@@ -196,7 +198,7 @@ def upload_limits(environ: Mapping[str, str] | None = None) -> UploadLimits:
     layers.view.BadParameterError
         If a setting is not a positive whole number (the message names it and its value).
     """
-    from layers.view import BadParameterError, setting
+    from layers.settings import BadParameterError, setting
 
     values: list[int] = []
     for name in ("ATLAS_MAX_UPLOAD_MB", "ATLAS_MAX_UPLOAD_FEATURES"):
@@ -272,11 +274,14 @@ def _geometry(row: Mapping[str, str]) -> Any:
     return Point(float(row["lon"]), float(row["lat"]))
 
 
-def _frame(csv_bytes: bytes) -> gpd.GeoDataFrame:
-    """Return the importer's facilities.csv as a GeoDataFrame (text columns, geometry)."""
-    reader = csv.DictReader(io.StringIO(csv_bytes.decode("utf-8"), newline=""))
-    rows = list(reader)
-    columns = list(reader.fieldnames or [])
+def _frame(records: Sequence[Mapping[str, object]]) -> gpd.GeoDataFrame:
+    """Return checked facility records as a GeoDataFrame (text columns, geometry).
+
+    Each cell is the text the importer's CSV holds for it (:func:`layers.io.csvsafe.cell_text`),
+    so the frame shows what :attr:`Upload.csv` offers.
+    """
+    columns = [f["name"] for f in facility_schema()["fields"]]
+    rows = [{c: cell_text(record.get(c)) for c in columns} for record in records]
     geometries = [_geometry(row) for row in rows]
     data = pd.DataFrame(rows, columns=columns, dtype=object)
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geometries, crs="EPSG:4326"))
@@ -293,7 +298,7 @@ def check_upload(
     geocoder: Callable[..., Any] | None = None,
     data_dir: Path = DEFAULT_DATA_DIR,
 ) -> Upload:
-    """Check an uploaded file as ``python -m layers import --kind facilities`` would.
+    """Check an uploaded file as ``python -m layers import --kind facilities --check`` would.
 
     Parameters
     ----------
@@ -310,7 +315,7 @@ def check_upload(
     geocoder : callable, optional
         For rows without coordinates (default ``geo.geocode``, offline).
     data_dir : Path
-        The curated data directory, only to refuse a temporary directory inside it.
+        The curated data directory, only to refuse a temporary file inside it.
 
     Returns
     -------
@@ -334,37 +339,56 @@ def check_upload(
         if _inside(root, data_dir):
             msg = f"the temporary directory {tmp!r} is inside the data directory; set TMPDIR"
             raise UploadError(msg, file=file, value=tmp)
-        (root / "in").mkdir()
-        path = root / "in" / file
+        path = root / file
         path.write_bytes(data)
-        try:
-            report = import_file(
-                path,
-                kind="facilities",
-                mapping=mapping,
-                data_dir=root / "data",
-                fix_swapped=fix_swapped,
-                repair_geometry=repair_geometry,
-                max_bytes=limits.max_bytes,
-                max_rows=limits.max_features,
-                max_geocode=UPLOAD_MAX_GEOCODE,
-                max_seconds=UPLOAD_MAX_SECONDS,
-                geocoder=geocoder,
-            )
-        except FileImportError as exc:
-            raise UploadError(
-                _limit_message(str(exc), str(path), file), file=file, value=file
-            ) from exc
-        except Exception as exc:  # a reader's own failure: a message, never a traceback
-            logger.exception("upload %s could not be checked", file)
-            detail = str(exc).replace(str(root), "").replace(str(path), file)[:300]
-            msg = f"{file!r} could not be read ({exc.__class__.__name__}: {detail})"
-            raise UploadError(msg, file=file, value=exc.__class__.__name__) from exc
-        written = next(p for p in report.written if p.name == "facilities.csv")
-        csv_bytes = written.read_bytes()
-    frame = _frame(csv_bytes)
+        checked = _check(
+            path,
+            limits=limits,
+            mapping=mapping,
+            fix_swapped=fix_swapped,
+            repair_geometry=repair_geometry,
+            geocoder=geocoder,
+        )
+    records = checked.records
+    report = checked.report()
     logger.info("upload %s: %s", file, report.summary())
-    return Upload(file=file, report=report, frame=frame, csv=csv_bytes)
+    return Upload(file=file, report=report, frame=_frame(records), csv=facility_csv(records))
+
+
+def _check(
+    path: Path,
+    *,
+    limits: UploadLimits,
+    mapping: ImportMapping | Path | None,
+    fix_swapped: bool,
+    repair_geometry: bool,
+    geocoder: Callable[..., Any] | None,
+) -> CheckedImport:
+    """Run the importer's check on the upload's temporary file; any failure: an UploadError.
+
+    The message names the file (``path``'s name), never the temporary file's path.
+    """
+    file = path.name
+    try:
+        return check_file(
+            path,
+            kind="facilities",
+            mapping=mapping,
+            fix_swapped=fix_swapped,
+            repair_geometry=repair_geometry,
+            max_bytes=limits.max_bytes,
+            max_rows=limits.max_features,
+            max_geocode=UPLOAD_MAX_GEOCODE,
+            max_seconds=UPLOAD_MAX_SECONDS,
+            geocoder=geocoder,
+        )
+    except FileImportError as exc:
+        raise UploadError(_limit_message(str(exc), str(path), file), file=file, value=file) from exc
+    except Exception as exc:  # a reader's own failure: a message, never a traceback
+        logger.exception("upload %s could not be checked", file)
+        detail = str(exc).replace(str(path), file).replace(str(path.parent), "")[:300]
+        msg = f"{file!r} could not be read ({exc.__class__.__name__}: {detail})"
+        raise UploadError(msg, file=file, value=exc.__class__.__name__) from exc
 
 
 def _parts(row: Mapping[str, Any], file: str) -> dict[str, Any]:

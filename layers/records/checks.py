@@ -21,7 +21,7 @@ import edtf
 from geo._errors import GeoError
 from geo.coords import validate_lonlat
 from layers.records.load import LIST_SEPARATOR, split_list
-from layers.records.names import DEFAULT_THRESHOLD, find_similar_names
+from layers.records.names import DEFAULT_THRESHOLD, NameMatch, find_similar_names
 from layers.records.problem import Problem
 from layers.records.tables import RawRow, RawTable
 
@@ -439,26 +439,75 @@ def check_people(
 
     A pair is silenced only when each lists the other in ``distinct_from``.
     """
-    problems: list[Problem] = []
     table = tables.get("people")
     if table is None:
-        return problems
+        return []
     rows = [row for row in table if row.get("id")]
     by_id = {row.get("id"): row for row in rows}
     distinct = {row.get("id"): set(split_list(row.get("distinct_from"))) for row in rows}
+    return (
+        _distinct_from_problems(table.file, rows, by_id, distinct)
+        + _relation_problems(table.file, rows, by_id)
+        + _similar_name_problems(table.file, rows, by_id, distinct, threshold=threshold)
+    )
+
+
+def _distinct_from_problems(
+    file: str, rows: list[RawRow], by_id: dict[str, RawRow], distinct: dict[str, set[str]]
+) -> list[Problem]:
+    """Flag ``distinct_from`` entries that name the person themselves or no person."""
+    problems: list[Problem] = []
     for row in rows:
         for other in sorted(distinct[row.get("id")]):
             if other == row.get("id"):
                 msg = f"{other!r} lists itself in distinct_from"
-                problems.append(Problem(table.file, row.line, "distinct_from", msg))
+                problems.append(Problem(file, row.line, "distinct_from", msg))
             elif other not in by_id:
                 msg = f"{other!r} is not a people.id"
-                problems.append(Problem(table.file, row.line, "distinct_from", msg))
+                problems.append(Problem(file, row.line, "distinct_from", msg))
+    return problems
+
+
+def _relation_problems(file: str, rows: list[RawRow], by_id: dict[str, RawRow]) -> list[Problem]:
+    """Flag person ids in ``relation`` that are not people."""
+    problems: list[Problem] = []
     for row in rows:
         for other in _PERSON_ID.findall(row.get("relation")):
             if other not in by_id:
                 msg = f"{row.get('relation')!r} names {other!r}, which is not a people.id"
-                problems.append(Problem(table.file, row.line, "relation", msg))
+                problems.append(Problem(file, row.line, "relation", msg))
+    return problems
+
+
+def _similar_name_problems(
+    file: str,
+    rows: list[RawRow],
+    by_id: dict[str, RawRow],
+    distinct: dict[str, set[str]],
+    *,
+    threshold: float,
+) -> list[Problem]:
+    """Flag pairs of people whose names match, unless each lists the other in distinct_from.
+
+    Parameters
+    ----------
+    file : str
+        The people table's file.
+    rows : list of RawRow
+        The people with an id, in table order.
+    by_id : dict of str to RawRow
+        Person id -> row.
+    distinct : dict of str to set of str
+        Person id -> the ids its ``distinct_from`` lists.
+    threshold : float
+        Score (0-100) from which two normalised names count as the same.
+
+    Returns
+    -------
+    list of Problem
+        One problem per matching pair, on the second person's line.
+    """
+    problems: list[Problem] = []
     spellings = [(row.get("id"), _spellings(row)) for row in rows]
     for match in find_similar_names(spellings, threshold=threshold):
         if match.first_id == match.second_id:
@@ -469,21 +518,32 @@ def check_people(
         if a_lists_b and b_lists_a:
             continue
         field = "name" if match.second_spelling == second.get("name") else "aliases"
-        how = "the same name" if match.score >= 100 else f"similar (score {match.score:.0f})"
-        msg = (
-            f"{match.second_id} {match.second_spelling!r} and {match.first_id} "
-            f"{match.first_spelling!r} (line {first.line}) are {how} after normalisation: "
-            "merge them, or if the source shows two people, list each id in the other's "
-            "distinct_from"
-        )
-        if a_lists_b or b_lists_a:
-            lister, listed = (
-                (match.first_id, match.second_id) if a_lists_b else
-                (match.second_id, match.first_id)
-            )
-            msg += f" (only {lister} lists {listed}; list it both ways)"
-        problems.append(Problem(table.file, second.line, field, msg))
+        msg = _similar_name_message(match, first, a_lists_b=a_lists_b, b_lists_a=b_lists_a)
+        problems.append(Problem(file, second.line, field, msg))
     return problems
+
+
+def _similar_name_message(
+    match: NameMatch, first: RawRow, *, a_lists_b: bool, b_lists_a: bool
+) -> str:
+    """Return the message for two people whose names match (``first``: the first's row).
+
+    ``a_lists_b`` and ``b_lists_a`` say whether one of them already lists the other in
+    ``distinct_from`` (not both: such a pair is silenced).
+    """
+    how = "the same name" if match.score >= 100 else f"similar (score {match.score:.0f})"
+    msg = (
+        f"{match.second_id} {match.second_spelling!r} and {match.first_id} "
+        f"{match.first_spelling!r} (line {first.line}) are {how} after normalisation: "
+        "merge them, or if the source shows two people, list each id in the other's "
+        "distinct_from"
+    )
+    if a_lists_b or b_lists_a:
+        lister, listed = (
+            (match.first_id, match.second_id) if a_lists_b else (match.second_id, match.first_id)
+        )
+        msg += f" (only {lister} lists {listed}; list it both ways)"
+    return msg
 
 
 def _spellings(row: RawRow) -> list[str]:

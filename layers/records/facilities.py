@@ -12,7 +12,6 @@ county: a candidate, never a claimed match (the testimony rarely says which comp
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +22,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+import geo
 from geo._errors import CoordinateError, GeoError
 from geo.coords import validate_lonlat
+from layers.errors import LayersError
 from layers.records.csvrows import read_text_table
 from layers.records.load import DEFAULT_DATA_DIR, Records
 
@@ -32,12 +33,14 @@ __all__ = [
     "ATTRIBUTION",
     "CITATION",
     "DEFAULT_FACILITIES_PATH",
+    "FACILITIES_FILE",
     "FACILITY_COLUMNS",
     "SOURCE_ID",
     "XINJIANG_BBOX",
     "FacilityFormatError",
     "FacilityLoad",
     "Rejected",
+    "default_facilities_path",
     "load_facilities",
     "site_candidates",
 ]
@@ -56,10 +59,17 @@ CITATION = (
     "BuzzFeed News (Megha Rajagopalan, Alison Killing, Christo Buschek), \"Built to Last\" "
     "(2020), facility locations of 2021-07-20, CC BY 4.0"
 )
+#: Where a data directory keeps the 2021 release.
+FACILITIES_FILE = Path("external") / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"
+
+
+def default_facilities_path(data_dir: Path | None = None) -> Path:
+    """Return the facility file of ``data_dir`` (default: the repository's ``data/``)."""
+    return (DEFAULT_DATA_DIR if data_dir is None else Path(data_dir)) / FACILITIES_FILE
+
+
 #: The 2021 release as shipped in the repository.
-DEFAULT_FACILITIES_PATH = (
-    DEFAULT_DATA_DIR / "external" / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"
-)
+DEFAULT_FACILITIES_PATH = default_facilities_path()
 #: ``(lon_min, lat_min, lon_max, lat_max)`` of Xinjiang (WGS84), a little generous at the edges.
 XINJIANG_BBOX: tuple[float, float, float, float] = (73.3, 34.2, 96.5, 49.3)
 
@@ -112,7 +122,7 @@ FACILITY_COLUMNS: tuple[str, ...] = (
 )
 
 
-class FacilityFormatError(ValueError):
+class FacilityFormatError(LayersError, ValueError):
     """The facility file cannot be read at all (missing, not UTF-8, header unlike the README).
 
     Parameters
@@ -317,9 +327,11 @@ _FINE_PRECISIONS = frozenset({"exact", "settlement", "county"})
 _CANDIDATE_COLUMNS = ("site_id", "facility_id", "district_id", "basis")
 
 
-def _geo(name: str) -> Any:
-    """Return ``geo.<name>`` (imported late: the geo package loads its data on first use)."""
-    return getattr(importlib.import_module("geo"), name)
+def _district_at(
+    lons: npt.NDArray[np.float64], lats: npt.NDArray[np.float64]
+) -> Sequence[Any]:
+    """Return ``geo.district_at`` of the points (today's districts)."""
+    return list(geo.district_at(lons, lats))
 
 
 def site_candidates(
@@ -355,9 +367,9 @@ def site_candidates(
         Columns ``site_id, facility_id, district_id, basis`` (``basis`` is ``"same county"``),
         sorted by site and facility; ``string`` dtype.
     """
-    locate = district_at if district_at is not None else _geo("district_at")
+    locate: DistrictAtFn = district_at if district_at is not None else _district_at
     if site_counties is None:
-        site_counties = _site_counties(records, geocoder or _geo("geocode"), locate)
+        site_counties = _site_counties(records, geocoder or geo.geocode, locate)
     frame = facilities.frame
     if frame.empty or not site_counties:
         return _candidates([])

@@ -57,28 +57,66 @@ def frictionless_problems(
     unreadable = {name for name, table in tables.items() if table.error is not None}
     problems += [table.error for table in tables.values() if table.error is not None]
     for task in report.tasks:
-        table = tables.get(str(task.name))
         if str(task.name) in unreadable:
             continue  # our own problem says why, with the line; Frictionless's would not
-        file = table.file if table else str(task.name)
-        lines = table.lines if table else {}
-        covered = {
-            getattr(error, "row_number", None)
-            for error in task.errors
-            if error.type in _COVERS_PRIMARY_KEY
-        }
-        for error in task.errors:
-            row_number = getattr(error, "row_number", None)
-            if error.type == "primary-key" and row_number in covered:
-                continue
-            if error.type == "foreign-key" and getattr(error, "reference_name", "") in unreadable:
-                continue  # a consequence of the unreadable table, already reported
-            if error.type in _READ_ERRORS and table is not None and table.readable:
-                # This file reads fine: the failure is a table its foreign keys look up, which
-                # its own task reports.
-                continue
-            problems.append(_translate(error, file, lines, table))
+        problems += _task_problems(task, tables.get(str(task.name)), unreadable)
     return problems
+
+
+def _task_problems(task: Any, table: RawTable | None, unreadable: set[str]) -> list[Problem]:
+    """Return the problems of one Frictionless task (one table), folded and translated.
+
+    Parameters
+    ----------
+    task : frictionless.ReportTask
+        The task of one resource.
+    table : RawTable or None
+        The same resource read as text (None if the package lacks it).
+    unreadable : set of str
+        Names of the tables that could not be read, whose own problems say why.
+
+    Returns
+    -------
+    list of Problem
+        One problem per error that :func:`_folded` does not fold away, in report order.
+    """
+    file = table.file if table else str(task.name)
+    lines = table.lines if table else {}
+    covered = {
+        getattr(error, "row_number", None)
+        for error in task.errors
+        if error.type in _COVERS_PRIMARY_KEY
+    }
+    return [
+        _translate(error, file, lines, table)
+        for error in task.errors
+        if not _folded(error, covered, table, unreadable)
+    ]
+
+
+def _folded(
+    error: Any, covered: set[int | None], table: RawTable | None, unreadable: set[str]
+) -> bool:
+    """Return whether another problem already says what ``error`` says.
+
+    Parameters
+    ----------
+    error : frictionless.Error
+        One error of a task.
+    covered : set of int or None
+        Row numbers with a blank-row or unique error, which need no primary-key problem too.
+    table : RawTable or None
+        The task's table read as text.
+    unreadable : set of str
+        Names of the tables that could not be read.
+    """
+    if error.type == "primary-key" and getattr(error, "row_number", None) in covered:
+        return True
+    if error.type == "foreign-key" and getattr(error, "reference_name", "") in unreadable:
+        return True  # a consequence of the unreadable table, already reported
+    # A read error on a file that reads fine: the failure is a table its foreign keys look
+    # up, which its own task reports.
+    return error.type in _READ_ERRORS and table is not None and table.readable
 
 
 def _translate(

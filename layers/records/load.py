@@ -23,7 +23,9 @@ from typing import Any
 
 import pandas as pd
 
+from layers.errors import LayersError
 from layers.records.csvrows import read_text_table
+from layers.records.sensitivity import SENSITIVITY_LEVELS, sensitivity_level
 
 __all__ = [
     "DEFAULT_DATA_DIR",
@@ -66,7 +68,7 @@ TABLES: tuple[str, ...] = (
 _DTYPES: dict[str, Any] = {"string": "string", "integer": "Int64", "number": "Float64"}
 
 
-class RecordsError(ValueError):
+class RecordsError(LayersError, ValueError):
     """A table cannot be loaded: file missing, header unlike the schema, or a cell of wrong type.
 
     Parameters
@@ -85,7 +87,7 @@ class RecordsError(ValueError):
 class SensitivityError(RecordsError):
     """A ``sensitivity`` cell is blank or not one of ``public``, ``restricted``, ``private``.
 
-    Such a row would be treated as private (:func:`layers.build.featurerows.sensitivity_level`);
+    Such a row would be treated as private (:func:`layers.records.sensitivity.sensitivity_level`);
     :func:`load_records` refuses it so the curator fixes it before the atlas starts.
 
     Parameters
@@ -310,9 +312,6 @@ def _check_sensitivity(path: Path, field: str, cells: list[tuple[int, str]]) -> 
     ``cells`` are ``(line, stripped cell)`` pairs. A level counts only when it is exactly one
     of the schema's (lowercase) levels: ``"Private"`` is refused like ``""``.
     """
-    # Imported here: layers.build.featurerows needs geopandas, which loading alone does not.
-    from layers.build.featurerows import SENSITIVITY_LEVELS, sensitivity_level
-
     for line, value in cells:
         if sensitivity_level(value) == value:
             continue

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+from layers.errors import LayersError
+
 __all__ = [
     "INMATES",
     "MEASURES",
@@ -45,7 +47,7 @@ _QUALIFIER_WORDS: dict[str, str] = {
 _RANGE_DASH = "\u2013"
 
 
-class UnknownMeasureError(ValueError):
+class UnknownMeasureError(LayersError, ValueError):
     """A ``measure`` value is not one of :data:`MEASURES`."""
 
     def __init__(self, message: str, *, measure: str) -> None:

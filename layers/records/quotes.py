@@ -16,9 +16,10 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from layers.errors import LayersError
 from layers.records.load import SOURCE_DIR_ENV
 from layers.records.problem import Problem
-from layers.records.tables import RawTable
+from layers.records.tables import RawRow, RawTable
 
 __all__ = [
     "REQUIRE_SOURCES_ENV",
@@ -135,7 +136,7 @@ def _whole_words(text: str, start: int, end: int) -> str:
     return text[start:end].strip()
 
 
-class SourcePathError(ValueError):
+class SourcePathError(LayersError, ValueError):
     """A ``sources.path`` value that does not name a file inside the source directory.
 
     Attributes
@@ -359,58 +360,144 @@ def prove_quotes(tables: dict[str, RawTable], source_dir: Path) -> QuoteReport:
     """
     source_dir = Path(source_dir).resolve()
     quoted = _quoted_tables(tables)
+    cited = _citations(quoted)
+    sources = tables.get("sources")
+    if sources is None:
+        return QuoteReport(source_dir, "sources.csv", unchecked=sum(cited.values()))
+    problems, missing, texts = _read_sources(sources, source_dir, cited)
+    not_found, checked = _find_quotes(quoted, texts)
+    return QuoteReport(
+        source_dir,
+        sources.file,
+        problems=tuple(problems + not_found),
+        missing=tuple(missing),
+        sources=len(texts),
+        quotes=checked,
+        unchecked=sum(cited.values()) - checked,
+    )
+
+
+def _citations(quoted: list[RawTable]) -> dict[str, int]:
+    """Return source id -> how many rows of the ``quoted`` tables quote it."""
     cited: dict[str, int] = {}
     for table in quoted:
         for row in table:
             if row.get("quote"):
                 cited[row.get("source_id")] = cited.get(row.get("source_id"), 0) + 1
-    sources = tables.get("sources")
-    if sources is None:
-        return QuoteReport(source_dir, "sources.csv", unchecked=sum(cited.values()))
+    return cited
+
+
+def _read_sources(
+    sources: RawTable, source_dir: Path, cited: dict[str, int]
+) -> tuple[list[Problem], list[MissingSource], dict[str, SourceText]]:
+    """Read every text the ``sources`` table names (rows without id or path are skipped).
+
+    Parameters
+    ----------
+    sources : RawTable
+        The ``sources`` table.
+    source_dir : pathlib.Path
+        The resolved source directory.
+    cited : dict of str to int
+        Source id -> number of quotes citing it (:func:`_citations`).
+
+    Returns
+    -------
+    tuple
+        ``(problems, missing, texts)``: refused paths, unreadable files and sha256
+        mismatches in row order; the texts not on this machine; source id -> text read.
+    """
     dir_exists = source_dir.is_dir()
     problems: list[Problem] = []
     missing: list[MissingSource] = []
     texts: dict[str, SourceText] = {}
     for row in sources:
-        source_id, name = row.get("id"), row.get("path")
-        if not source_id or not name:
+        source_id = row.get("id")
+        if not source_id or not row.get("path"):
             continue
-        unchecked = f"{cited.get(source_id, 0)} quotes citing {source_id!r} were not checked"
-        try:
-            path = confined_source_path(source_dir, name)
-        except SourcePathError as exc:
-            msg = (
-                f"source {source_id!r}: path {exc.value!r} {exc.reason}; a source path must "
-                f"name a file inside {str(source_dir)!r}: nothing was read from it and "
-                f"{unchecked}"
-            )
-            problems.append(Problem(sources.file, row.line, "path", msg))
-            continue
-        if not dir_exists or not path.exists():
-            reason = "the source directory does not exist" if not dir_exists else "no such file"
-            missing.append(
-                MissingSource(
-                    source_id, name, row.get("sha256"), row.line, cited.get(source_id, 0), reason
-                )
-            )
-            continue
-        try:
-            text = SourceText.read(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            msg = (
-                f"cannot read {name!r} in {str(source_dir)!r} ({exc.__class__.__name__}); "
-                f"{unchecked}"
-            )
-            problems.append(Problem(sources.file, row.line, "path", msg))
-            continue
-        texts[source_id] = text
-        expected = row.get("sha256")
-        if expected and expected != text.sha256:
-            msg = (
-                f"{expected!r} is not the sha256 of {name!r} (it is {text.sha256!r}): the text "
-                "changed since its quotes were checked; check them again, then update sha256"
-            )
-            problems.append(Problem(sources.file, row.line, "sha256", msg))
+        found = _open_source(
+            row, sources.file, source_dir, dir_exists=dir_exists, quotes=cited.get(source_id, 0)
+        )
+        if isinstance(found, MissingSource):
+            missing.append(found)
+        elif isinstance(found, Problem):
+            problems.append(found)
+        else:
+            texts[source_id] = found
+            mismatch = _sha256_problem(row, sources.file, found)
+            if mismatch is not None:
+                problems.append(mismatch)
+    return problems, missing, texts
+
+
+def _open_source(
+    row: RawRow, file: str, source_dir: Path, *, dir_exists: bool, quotes: int
+) -> SourceText | MissingSource | Problem:
+    """Return the text a ``sources`` row names, or why it was not read.
+
+    Parameters
+    ----------
+    row : RawRow
+        A ``sources`` row with an ``id`` and a ``path``.
+    file : str
+        The ``sources`` table's file, for problems.
+    source_dir : pathlib.Path
+        The resolved source directory.
+    dir_exists : bool
+        Whether ``source_dir`` is a directory.
+    quotes : int
+        How many quotes cite this source (for the messages).
+
+    Returns
+    -------
+    SourceText or MissingSource or Problem
+        The text; a missing text (no directory or no file); or a problem for a path
+        :func:`confined_source_path` refuses or a file that cannot be read.
+    """
+    source_id, name = row.get("id"), row.get("path")
+    unchecked = f"{quotes} quotes citing {source_id!r} were not checked"
+    try:
+        path = confined_source_path(source_dir, name)
+    except SourcePathError as exc:
+        msg = (
+            f"source {source_id!r}: path {exc.value!r} {exc.reason}; a source path must "
+            f"name a file inside {str(source_dir)!r}: nothing was read from it and "
+            f"{unchecked}"
+        )
+        return Problem(file, row.line, "path", msg)
+    if not dir_exists or not path.exists():
+        reason = "the source directory does not exist" if not dir_exists else "no such file"
+        return MissingSource(source_id, name, row.get("sha256"), row.line, quotes, reason)
+    try:
+        return SourceText.read(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"cannot read {name!r} in {str(source_dir)!r} ({exc.__class__.__name__}); {unchecked}"
+        return Problem(file, row.line, "path", msg)
+
+
+def _sha256_problem(row: RawRow, file: str, text: SourceText) -> Problem | None:
+    """Return a problem if the row records a sha256 other than the text's, else None."""
+    expected = row.get("sha256")
+    if expected and expected != text.sha256:
+        msg = (
+            f"{expected!r} is not the sha256 of {row.get('path')!r} (it is {text.sha256!r}): "
+            "the text changed since its quotes were checked; check them again, then update "
+            "sha256"
+        )
+        return Problem(file, row.line, "sha256", msg)
+    return None
+
+
+def _find_quotes(quoted: list[RawTable], texts: dict[str, SourceText]) -> tuple[list[Problem], int]:
+    """Look for every quote whose source text was read.
+
+    Returns
+    -------
+    tuple
+        ``(problems, checked)``: one problem per quote not in its text, and the number of
+        quotes checked (found or not).
+    """
+    problems: list[Problem] = []
     checked = 0
     for table in quoted:
         for row in table:
@@ -425,15 +512,7 @@ def prove_quotes(tables: dict[str, RawTable], source_dir: Path) -> QuoteReport:
             if score > 0:
                 msg += f" (closest: line {line}, {excerpt!r}, score {score:.0f})"
             problems.append(Problem(table.file, row.line, "quote", msg))
-    return QuoteReport(
-        source_dir,
-        sources.file,
-        problems=tuple(problems),
-        missing=tuple(missing),
-        sources=len(texts),
-        quotes=checked,
-        unchecked=sum(cited.values()) - checked,
-    )
+    return problems, checked
 
 
 def check_quotes(

@@ -7,10 +7,12 @@ import time
 
 from edtf import parse_edtf
 
+from layers.errors import LayersError
+
 __all__ = ["BadDateError", "span_years", "year_bounds"]
 
 
-class BadDateError(ValueError):
+class BadDateError(LayersError, ValueError):
     """A cell is not a valid EDTF date.
 
     Parameters

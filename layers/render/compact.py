@@ -1,8 +1,9 @@
 """The compact map payload for large layers: columns of numbers, no quotes, vectorised.
 
 Used by :func:`layers.render.draw.map_payload` from a feature count on. Per feature the page gets
-only what the map and a short popup need, as parallel columns that ``compactRender`` in
-``static/atlas/atlas.js`` reads (features are in layer order; every string is escaped):
+only what the map and a short popup need, as parallel columns that ``static/atlas/decode.js``
+decodes and ``compactRender`` in ``render.js`` draws (features are in layer order; every string
+is escaped):
 
 - ``k``: number of features of each payload layer (the features come layer after layer);
 - ``P``: the distinct points, flat ``[dx, y, ...]`` in 10^-5 degrees (5 decimals, ~1 m),

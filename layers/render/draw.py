@@ -3,7 +3,7 @@
 :func:`render_map` builds a tile-less ``folium.Map`` whose only scripts are the vendored files
 in ``static/``; the district polygons are the basemap. All features go into one compact,
 pre-escaped payload (:func:`map_payload`: a string table, ``[lat, lon, record]`` points,
-lines and records) that ``static/atlas/atlas.js`` turns into markers in one marker cluster
+lines and records) that ``static/atlas/render.js`` turns into markers in one marker cluster
 (identical coordinates spiderfy, so every record stays reachable), with one toggle per layer,
 a legend, and popups built in the browser from the escaped strings. A place known only to its
 county (or prefecture, region) is a dashed ring at the district's label point plus the
@@ -245,7 +245,7 @@ def _encode_rings(geometry: Any) -> list[list[list[int]]]:
     """Return a (multi)polygon as polygons of rings, each flat ``[x, y, dx, dy, ...]``.
 
     Integers in 10^-4 degrees, each vertex after the first a step from the one before
-    (``static/atlas/atlas.js`` ``decodeRings`` undoes it): a third of the size of GeoJSON.
+    (``static/atlas/decode.js`` ``decodeRings`` undoes it): a third of the size of GeoJSON.
     """
     scale = 10**_BASEMAP_DECIMALS
     polygons = list(geometry.geoms) if hasattr(geometry, "geoms") else [geometry]
@@ -370,7 +370,7 @@ def map_payload(
     compact: bool | None = None,
     basemap: bool = True,
 ) -> dict[str, Any]:
-    """Return the compact payload ``static/atlas/atlas.js`` draws (every string escaped).
+    """Return the compact payload ``static/atlas/render.js`` draws (every string escaped).
 
     Parameters
     ----------
@@ -406,42 +406,20 @@ def map_payload(
     base = _basemap(district_frame, district_rows, table) if basemap else None
     district_index = _district_index(district_frame, district_rows)
     layers, undrawn = drawable(layers)
-    frames: list[tuple[int, gpd.GeoDataFrame]] = []
-    layer_rows: list[list[Any]] = []
-    for name in _LAYER_ORDER:
-        frame = getattr(layers, name)
-        if frame is None or len(frame) == 0:
-            continue
-        kind = str(frame["layer"].iloc[0])
-        colour, symbol = LAYER_STYLES.get(kind, ("#555555", "pin"))
-        frames.append((len(layer_rows), frame))
-        layer_rows.append([kind, table(LAYER_LABELS.get(kind, kind)), colour, symbol])
+    frames, layer_rows = _layer_frames(layers, table)
     if compact is None:
         compact = sum(len(frame) for _, frame in frames) >= COMPACT_FROM
     payload: dict[str, Any] = {"mode": "compact" if compact else "full", "layers": layer_rows}
     if compact:
-
-        def area_index(row: dict[str, Any]) -> int | None:
-            area = _area_id(row)
-            return district_index.get(area) if area is not None else None
-
-        columns, outlines, (lons, lats) = compact_features(frames, table, area_index)
-        payload["f"] = columns
-        bounds = _bounds_of(lons, lats, districts_gdf)
+        features, outlines, bounds = _compact_part(frames, table, district_index, districts_gdf)
     else:
-        records, points, lines, outlines = _full_features(
-            frames, table, district_index, source_titles
+        features, outlines, bounds = _full_part(
+            frames, table, district_index, source_titles, districts_gdf
         )
-        payload.update(r=records, p=points, l=lines)
-        ys = [float(p[0]) for p in points] + [float(v) for ln in lines for v in (ln[0], ln[2])]
-        xs = [float(p[1]) for p in points] + [float(v) for ln in lines for v in (ln[1], ln[3])]
-        bounds = _bounds_of(np.array(xs), np.array(ys), districts_gdf)
+    payload.update(features)
     has_facilities = any(row[0] == "facility" for row in layer_rows)
-    credit = f"Facilities: {FACILITY_ATTRIBUTION}" if has_facilities else ""
+    credit = _credit(has_facilities=has_facilities, basemap=basemap)
     if basemap:
-        credit = BOUNDARY_ATTRIBUTION
-        if has_facilities:
-            credit += f"; facilities: {FACILITY_ATTRIBUTION}"
         payload.update(
             d=base, labels=[] if districts_gdf is None else _labels(districts_gdf, table)
         )
@@ -453,6 +431,75 @@ def map_payload(
         s=table.strings,
     )
     return payload
+
+
+def _layer_frames(
+    layers: Layers, table: _StringTable
+) -> tuple[list[tuple[int, gpd.GeoDataFrame]], list[list[Any]]]:
+    """Return the non-empty layers to draw, in map order, and their legend rows.
+
+    Returns
+    -------
+    tuple
+        ``(frames, layer_rows)``: ``(layer index, frame)`` pairs, and one ``[kind, label,
+        colour, symbol]`` row per drawn layer (the label interned in ``table``).
+    """
+    frames: list[tuple[int, gpd.GeoDataFrame]] = []
+    layer_rows: list[list[Any]] = []
+    for name in _LAYER_ORDER:
+        frame = getattr(layers, name)
+        if frame is None or len(frame) == 0:
+            continue
+        kind = str(frame["layer"].iloc[0])
+        colour, symbol = LAYER_STYLES.get(kind, ("#555555", "pin"))
+        frames.append((len(layer_rows), frame))
+        layer_rows.append([kind, table(LAYER_LABELS.get(kind, kind)), colour, symbol])
+    return frames, layer_rows
+
+
+def _compact_part(
+    frames: list[tuple[int, gpd.GeoDataFrame]],
+    table: _StringTable,
+    district_index: Mapping[str, int],
+    districts_gdf: gpd.GeoDataFrame | None,
+) -> tuple[dict[str, Any], set[tuple[int, int]], list[list[float]]]:
+    """Return the compact payload's ``f`` columns, its approximate areas and its bounds."""
+
+    def area_index(row: dict[str, Any]) -> int | None:
+        area = _area_id(row)
+        return district_index.get(area) if area is not None else None
+
+    columns, outlines, (lons, lats) = compact_features(frames, table, area_index)
+    return {"f": columns}, outlines, _bounds_of(lons, lats, districts_gdf)
+
+
+def _full_part(
+    frames: list[tuple[int, gpd.GeoDataFrame]],
+    table: _StringTable,
+    district_index: Mapping[str, int],
+    source_titles: Mapping[str, str] | None,
+    districts_gdf: gpd.GeoDataFrame | None,
+) -> tuple[dict[str, Any], set[tuple[int, int]], list[list[float]]]:
+    """Return the full payload's ``r``, ``p`` and ``l``, its approximate areas and its bounds."""
+    records, points, lines, outlines = _full_features(frames, table, district_index, source_titles)
+    ys = [float(p[0]) for p in points] + [float(v) for ln in lines for v in (ln[0], ln[2])]
+    xs = [float(p[1]) for p in points] + [float(v) for ln in lines for v in (ln[1], ln[3])]
+    bounds = _bounds_of(np.array(xs), np.array(ys), districts_gdf)
+    return {"r": records, "p": points, "l": lines}, outlines, bounds
+
+
+def _credit(*, has_facilities: bool, basemap: bool) -> str:
+    """Return the map's attribution text ('' for a selection without facilities).
+
+    With the basemap, the boundaries' credit (and the facilities'); without, only the
+    facilities' credit, since the page's basemap already credits the boundaries.
+    """
+    if basemap:
+        credit = BOUNDARY_ATTRIBUTION
+        if has_facilities:
+            credit += f"; facilities: {FACILITY_ATTRIBUTION}"
+        return credit
+    return f"Facilities: {FACILITY_ATTRIBUTION}" if has_facilities else ""
 
 
 def _full_features(

@@ -18,6 +18,8 @@ from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElemen
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from layers.errors import LayersError
+
 __all__ = [
     "DEFAULT_ASSET_BASE",
     "AtlasBase",
@@ -36,7 +38,7 @@ DEFAULT_ASSET_BASE = "/app/static"
 _SCRIPT_ESCAPES = tuple((c, f"\\u{ord(c):04x}") for c in "<>&'`$%#")
 
 
-class NotOfflineError(RuntimeError):
+class NotOfflineError(LayersError, RuntimeError):
     """A map element would load a file from another host.
 
     Parameters
@@ -102,8 +104,11 @@ class _AtlasScript(JSCSSMixin, MacroElement):
     """A macro whose script holds a payload: rendered once, never re-read as a template.
 
     Subclasses set ``_template`` (a ``script`` macro using ``this.data``) and call
-    :meth:`_setup`. The vendored scripts are linked by every subclass (``st_folium``
-    deduplicates the links; a page needs them once).
+    :meth:`_setup`. The vendored scripts and the atlas's own are linked by every subclass
+    (``st_folium`` deduplicates the links; a page needs them once). The atlas's scripts are
+    classic scripts (they work from ``file://`` too) listed in load order, each needing the
+    ones before it (``static/atlas/README.md``); the last, ``atlas.js``, defines the
+    ``atlasBase``, ``atlasData`` and ``atlasRender`` the macros call.
     """
 
     def _setup(self, name: str, payload: Any, asset_base: str) -> None:
@@ -113,6 +118,10 @@ class _AtlasScript(JSCSSMixin, MacroElement):
         self.default_js = [
             ("markercluster", f"{base}/leaflet.markercluster/leaflet.markercluster.js"),
             ("subgroup", f"{base}/leaflet.featuregroup.subgroup/leaflet.featuregroup.subgroup.js"),
+            ("atlas_state", f"{base}/atlas/state.js"),
+            ("atlas_decode", f"{base}/atlas/decode.js"),
+            ("atlas_render", f"{base}/atlas/render.js"),
+            ("atlas_controls", f"{base}/atlas/controls.js"),
             ("atlas", f"{base}/atlas/atlas.js"),
         ]
         self.default_css = [

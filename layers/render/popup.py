@@ -2,7 +2,7 @@
 
 Every string taken from the data goes through :func:`esc` (``html.escape`` with quotes) before
 it is put next to our own markup. :class:`PopupText` holds only escaped strings; the map's
-script (``static/atlas/atlas.js``) and :func:`details_html` only concatenate them with fixed
+script (``static/atlas/render.js``) and :func:`details_html` only concatenate them with fixed
 tags, so a name like ``<img src=x onerror=alert(1)>`` shows as literal text.
 """
 
@@ -154,63 +154,113 @@ def _items(row: Mapping[str, Any], key: str) -> list[Any]:
 
 
 def _facts(layer: str, row: Mapping[str, Any]) -> list[str]:
-    """Return the plain (unescaped) fact lines of a feature."""
-    facts: list[str] = []
+    """Return the plain (unescaped) fact lines of a feature (none for a link)."""
     if layer == "site":
-        if plain(_get(row, "description")):
-            facts.append(plain(_get(row, "description")))
-        for report in _items(row, "population_reports"):
-            count = _number(report.get("count"))
-            if not count:
-                continue
-            who = plain(report.get("reporter")) or plain(report.get("reported_by"))
-            line = report_fact(
-                report.get("qualifier"), report.get("count"),
-                count_max=report.get("count_max"), measure=report.get("measure"),
-            )
-            detail = _join(report.get("date"), f"reported by {who}" if who else "")
-            facts.append(f"{line} ({detail})" if detail else line)
-    elif layer == "report":
-        fact = report_fact(
-            _get(row, "qualifier"), _get(row, "count"),
-            count_max=_get(row, "count_max"), measure=_get(row, "measure"),
-        )
-        if fact:
-            facts.append(fact)
-        who = plain(_get(row, "reporter")) or plain(_get(row, "reported_by"))
-        if who:
-            facts.append(f"Reported by {who}")
-        if plain(_get(row, "date")):
-            facts.append(f"Date (EDTF): {plain(_get(row, 'date'))}")
-        if plain(_get(row, "breakdown")):
-            facts.append(f"Breakdown: {plain(_get(row, 'breakdown'))}")
-    elif layer == "witness":
-        aliases = [plain(a) for a in _items(row, "aliases") if plain(a)]
-        if aliases:
-            facts.append("Also written: " + ", ".join(aliases))
-        if plain(_get(row, "origin")):
-            facts.append(f"Home place as written: {plain(_get(row, 'origin'))}")
-        held = [plain(s) for s in _items(row, "detained_at") if plain(s)]
-        if held:
-            facts.append("Held at: " + ", ".join(held))
-    elif layer == "facility":
-        for key, label in (
-            ("facility_type", "Type"),
-            ("corroboration", "Corroboration"),
-            ("town", "Town"),
-            ("aspi_no", "ASPI no."),
-            ("shawn_zhang_no", "Shawn Zhang no."),
-            ("etnam", "ETNAM"),
-        ):
-            if plain(_get(row, key)):
-                facts.append(f"{label}: {plain(_get(row, key))}")
-        if plain(_get(row, "attribution")):
-            facts.append(f"Data: {plain(_get(row, 'attribution'))}")
-    elif layer == "event":
-        if plain(_get(row, "date")):
-            facts.append(f"Date (EDTF): {plain(_get(row, 'date'))}")
-        if plain(_get(row, "description")):
-            facts.append(plain(_get(row, "description")))
+        return _site_facts(row)
+    if layer == "report":
+        return _report_facts(row)
+    if layer == "witness":
+        return _witness_facts(row)
+    if layer == "facility":
+        return _facility_facts(row)
+    if layer == "event":
+        return _event_facts(row)
+    return []
+
+
+def _site_facts(row: Mapping[str, Any]) -> list[str]:
+    """Return a site's description and one line per population report with a count."""
+    facts: list[str] = []
+    if plain(_get(row, "description")):
+        facts.append(plain(_get(row, "description")))
+    for report in _items(row, "population_reports"):
+        line = _population_fact(report)
+        if line is not None:
+            facts.append(line)
+    return facts
+
+
+def _population_fact(report: Mapping[str, Any]) -> str | None:
+    """Return one population report of a site as a line (None without a count)."""
+    count = _number(report.get("count"))
+    if not count:
+        return None
+    who = plain(report.get("reporter")) or plain(report.get("reported_by"))
+    line = report_fact(
+        report.get("qualifier"),
+        report.get("count"),
+        count_max=report.get("count_max"),
+        measure=report.get("measure"),
+    )
+    detail = _join(report.get("date"), f"reported by {who}" if who else "")
+    return f"{line} ({detail})" if detail else line
+
+
+def _report_facts(row: Mapping[str, Any]) -> list[str]:
+    """Return a report's number, who reported it, its date and its breakdown."""
+    facts: list[str] = []
+    fact = report_fact(
+        _get(row, "qualifier"),
+        _get(row, "count"),
+        count_max=_get(row, "count_max"),
+        measure=_get(row, "measure"),
+    )
+    if fact:
+        facts.append(fact)
+    who = plain(_get(row, "reporter")) or plain(_get(row, "reported_by"))
+    if who:
+        facts.append(f"Reported by {who}")
+    if plain(_get(row, "date")):
+        facts.append(f"Date (EDTF): {plain(_get(row, 'date'))}")
+    if plain(_get(row, "breakdown")):
+        facts.append(f"Breakdown: {plain(_get(row, 'breakdown'))}")
+    return facts
+
+
+def _witness_facts(row: Mapping[str, Any]) -> list[str]:
+    """Return a witness's aliases, home place as written and the places they were held."""
+    facts: list[str] = []
+    aliases = [plain(a) for a in _items(row, "aliases") if plain(a)]
+    if aliases:
+        facts.append("Also written: " + ", ".join(aliases))
+    if plain(_get(row, "origin")):
+        facts.append(f"Home place as written: {plain(_get(row, 'origin'))}")
+    held = [plain(s) for s in _items(row, "detained_at") if plain(s)]
+    if held:
+        facts.append("Held at: " + ", ".join(held))
+    return facts
+
+
+#: The facility properties a popup lists, with their labels, in order.
+_FACILITY_FACTS = (
+    ("facility_type", "Type"),
+    ("corroboration", "Corroboration"),
+    ("town", "Town"),
+    ("aspi_no", "ASPI no."),
+    ("shawn_zhang_no", "Shawn Zhang no."),
+    ("etnam", "ETNAM"),
+)
+
+
+def _facility_facts(row: Mapping[str, Any]) -> list[str]:
+    """Return a facility's labelled properties and its data credit."""
+    facts = [
+        f"{label}: {plain(_get(row, key))}"
+        for key, label in _FACILITY_FACTS
+        if plain(_get(row, key))
+    ]
+    if plain(_get(row, "attribution")):
+        facts.append(f"Data: {plain(_get(row, 'attribution'))}")
+    return facts
+
+
+def _event_facts(row: Mapping[str, Any]) -> list[str]:
+    """Return an event's date and description."""
+    facts: list[str] = []
+    if plain(_get(row, "date")):
+        facts.append(f"Date (EDTF): {plain(_get(row, 'date'))}")
+    if plain(_get(row, "description")):
+        facts.append(plain(_get(row, "description")))
     return facts
 
 
