@@ -1,8 +1,15 @@
 """Throughput of the geocoder and of the point-in-district lookup.
 
-Run ``python benchmarks/bench_geocode.py`` (or ``make bench``). Prints:
+Run ``python benchmarks/bench_geocode.py`` (or ``make bench``; ``--startup-only`` for the first
+item alone). Prints:
 
-- index build time (gazetteer + alias table + districts, first call);
+- start-up, whole processes (issue 14's target: a single ``python -m geo geocode NAME`` within
+  2x ``python -c "import geo"``): the two commands run in turn ``--runs`` times after a warm-up,
+  wall-clock medians and the median of the per-pair ratios, with the index file in place
+  (warm); then the first lookup of an install, in a fresh cache directory (cold: the index is
+  built and written);
+- index build time (gazetteer + alias table + districts + history, in process) and the time to
+  load it from its file;
 - names/s for batch geocoding of exact and alias hits (names taken from the shipped tables),
   cold (first pass, nothing memoised) and warm (second pass);
 - names/s for a mixed batch: known names, transliteration variants (upper-cased, hyphenated,
@@ -19,9 +26,14 @@ The figures depend on the machine; nothing here is asserted.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import os
 import random
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -30,9 +42,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo import district_at, prefecture_of
+from geo import _cache, district_at, prefecture_of
 from geo.gazetteer import load_aliases, load_gazetteer
-from geo.geocode import GeocodeIndex, Place, default_index, geocode_many
+from geo.geocode import (
+    GeocodeIndex,
+    Place,
+    build_default_index,
+    default_index,
+    geocode_many,
+    index_files,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 BOX = (46.0, 35.0, 97.0, 56.0)  # west, south, east, north: Kazakhstan and Xinjiang
 FAR_COUNTRIES = {"US", "BR", "FR", "DE", "IT", "ES", "NG", "MX", "GB", "IN", "JP", "AR", "ZA"}
@@ -136,13 +157,59 @@ def _typo(name: str, rng: random.Random) -> str:
     return name[:i] + name[i] + name[i:]
 
 
-def main() -> None:
+def _wall(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def startup(runs: int, name: str = "Bouryltogay") -> None:
+    """Print whole-process times of ``import geo`` and of one command-line lookup."""
+    env = dict(os.environ)
+    lookup = [sys.executable, "-m", "geo", "geocode", name]
+    importing = [sys.executable, "-c", "import geo"]
+    _wall(lookup, env)  # warm-up: also writes the index file if it is missing
+    _wall(importing, env)
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(runs):  # in turn, so a drift of the machine's speed hits both
+        a.append(_wall(lookup, env))
+        b.append(_wall(importing, env))
+    ratios = sorted(x / y for x, y in zip(a, b, strict=True))
+    print(f"start-up, {runs} runs each, wall-clock median (min-max):")
+    print(f"  python -c 'import geo'          {statistics.median(b):.3f} s "
+          f"({min(b):.3f}-{max(b):.3f})")
+    print(f"  python -m geo geocode {name}  {statistics.median(a):.3f} s "
+          f"({min(a):.3f}-{max(a):.3f})")
+    print(f"  lookup / import, median of pairs: {statistics.median(ratios):.2f}x "
+          f"({ratios[0]:.2f}-{ratios[-1]:.2f}); target <= 2x")
+    cold: list[float] = []
+    for _ in range(max(1, runs // 3)):
+        with tempfile.TemporaryDirectory() as fresh:
+            cold.append(_wall(lookup, {**env, _cache.CACHE_DIR_ENV: fresh}))
+    print(f"  first lookup of an install (index built and written): "
+          f"{statistics.median(cold):.3f} s median of {len(cold)}")
+
+
+def main(argv: list[str] | None = None) -> None:
     """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=9, help="runs of each start-up command")
+    parser.add_argument("--startup-only", action="store_true", help="only the start-up figures")
+    args = parser.parse_args(argv)
+    startup(args.runs)
+    if args.startup_only:
+        return
     rng = random.Random(20201103)
     start = time.perf_counter()
+    built = build_default_index()
+    print(f"index build: {time.perf_counter() - start:.2f} s ({len(built.targets):,} places)")
+    start = time.perf_counter()
     index = default_index()
-    print(f"index build: {time.perf_counter() - start:.2f} s ({len(index.targets):,} places)")
-
+    key = _cache.cache_key(index_files())
+    print(f"index load (from {_cache.cache_dir()}, key {key[:12]}): "
+          f"{time.perf_counter() - start:.3f} s")
     known = _known_names(rng, 20_000)
     start = time.perf_counter()
     geocode_many(known)

@@ -28,6 +28,16 @@ a sweep of the loose stages' thresholds:
   homonym in the tables (no threshold can refuse it) and is listed apart from the false accepts
   of the loose stages.
 
+``python benchmarks/eval_geocode.py classes`` (also part of the default report) scores a
+held-out set of our own making, by class (``benchmarks/fixtures/geocode_heldout.csv``): names
+several units share, without and with a ``within`` hint (and misspelt, with one); villages no
+table has, with a hint (right: refused, or found inside the hint; wrong: a place outside it);
+units of the generation before a change (found, with today's unit as ``successor``) and after
+it (with a ``predecessor``); cities beside the county or prefecture of the same name. Then the
+points-as-of-a-year set (``geocode_years.csv``: ``geo.in_district`` on a district's label point,
+with and without the year) and the trade-off of the county-seat rule (``LooseRules.county_seats``)
+on the BuzzFeed towns: how far the answer lies from the town's facilities.
+
 ``python benchmarks/eval_geocode.py snapshot [OUT.json]`` writes the geocode of every
 ``data/places.csv`` query and every BuzzFeed town (default: overwrite the snapshot the report
 expects); ``... compare [BEFORE.json]`` lists the answers that changed and the snapshot's queries
@@ -54,13 +64,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo import district_at, prefecture_of  # noqa: E402
+from geo import district_at, find_district, in_district, prefecture_of  # noqa: E402
 from geo._normalize import exact_key, translit_key  # noqa: E402
+from geo.districts import get_district  # noqa: E402
 from geo.gazetteer import Alias, load_aliases, load_gazetteer  # noqa: E402
 from geo.geocode import GeocodeIndex, LooseRules, Place, default_index  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SNAPSHOT = FIXTURES / "geocode_snapshot.json"
+HELDOUT = FIXTURES / "geocode_heldout.csv"
+YEARS = FIXTURES / "geocode_years.csv"
 BUZZFEED = ROOT / "data" / "external" / "buzzfeed_2021" / "all_locations_2021-07-20.tsv"
 FAR_COUNTRIES = {"US", "BR", "FR", "DE", "IT", "ES", "NG", "MX", "GB", "IN", "JP", "AR", "ZA"}
 FOLDS = 5
@@ -541,6 +554,123 @@ def print_report(label: str, tallies: dict[str, Tally], *, examples: int = 0) ->
             print(f"      {example}")
 
 
+# ====================================================================== classes
+
+
+def heldout_rows() -> list[dict[str, str]]:
+    """Return the rows of the held-out set (``class,name,within,country,expect,history``)."""
+    with HELDOUT.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def score_heldout(index: GeocodeIndex, rows: list[dict[str, str]]) -> dict[str, Tally]:
+    """Tally right / wrong / not found per class of the held-out set.
+
+    Right: the place's district is ``expect`` (and the result names a ``successor`` or
+    ``predecessor`` where ``history`` asks for one). ``expect`` ``none``: right when refused or
+    found inside the hint; a place outside the hint is wrong.
+    """
+    out: dict[str, Tally] = {}
+    for row in rows:
+        tally = out.setdefault(row["class"], Tally())
+        query, within = row["name"], row["within"] or None
+        try:
+            place = index.lookup(query, country=row["country"] or None, within=within)
+        except LookupError:
+            outcome = "right" if row["expect"] == "none" else "not found"
+            tally.add(outcome, "not found", f"{query} @ {within}: not found")
+            continue
+        found = place.district.id if place.district is not None else None
+        if row["expect"] == "none":
+            ok = place.within is not None and place.within.inside
+        else:
+            ok = found == row["expect"]
+            if row["history"] == "successor":
+                ok = ok and bool(place.successor)
+            elif row["history"] == "predecessor":
+                ok = ok and bool(place.predecessor)
+        label = f"{query} @ {within}" if within else query
+        tally.add("right" if ok else "wrong", _stage(place),
+                  label if ok else f"{label} -> {place.name} ({found}, {place.stage})")
+    return out
+
+
+def score_years() -> dict[str, Tally]:
+    """Tally ``geo.in_district`` against the expected agreement, today and as of the year."""
+    out: dict[str, Tally] = {}
+    with YEARS.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        named = find_district(row["named"]).id
+        point = get_district(row["point"])
+        year = int(row["year"]) if row["year"] else None
+        label = "points as of a year" if year is not None else "points today"
+        tally = out.setdefault(label, Tally())
+        got = bool(in_district(named, [point.label_lon], [point.label_lat], year=year)[0])
+        want = row["agree"] == "true"
+        tally.add("right" if got == want else "wrong", "agree" if got else "disagree",
+                  f"{row['named']} / {row['point']} / {row['year'] or 'today'}: {got}")
+    return out
+
+
+def seat_tradeoff(index: GeocodeIndex) -> list[tuple[str, dict[str, float]]]:
+    """Compare the BuzzFeed towns with and without the county-seat rule.
+
+    For each distinct town: right as in the report, and the distance from the answer's point
+    to the nearest facility of that town (the town's own point is what a list means).
+    """
+    points: dict[str, list[tuple[float, float]]] = {}
+    with BUZZFEED.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            town = (row.get("Town") or "").strip()
+            if town and row.get("lat") and row.get("long"):
+                points.setdefault(town, []).append((float(row["long"]), float(row["lat"])))
+    towns = dict(buzzfeed_towns())
+    out = []
+    for label, seats in (("county seats (shipped)", True), ("no county seats", False)):
+        ix = index.with_rules(dataclasses.replace(index.rules, county_seats=seats))
+        km: list[float] = []
+        right = settled = 0
+        for town, pts in points.items():
+            try:
+                place = ix.lookup(town)
+            except LookupError:
+                continue
+            right += towns[town](place)
+            settled += place.precision == "settlement"
+            km.append(min(_km(place.lon, place.lat, lon, lat) for lon, lat in pts))
+        km.sort()
+        out.append((label, {
+            "towns": len(points),
+            "right %": 100 * right / len(points),
+            "settlement %": 100 * settled / len(points),
+            "median km": km[len(km) // 2],
+            "within 10 km %": 100 * sum(k <= 10 for k in km) / len(km),
+            "mean km": sum(km) / len(km),
+        }))
+    return out
+
+
+def print_classes(index: GeocodeIndex, *, examples: int = 0) -> None:
+    """Print the held-out classes, the year points and the county-seat trade-off."""
+    rows = heldout_rows()
+    for label, seats in (("shipped rules", True), ("without county seats", False)):
+        ix = index.with_rules(dataclasses.replace(index.rules, county_seats=seats))
+        print(f"== held-out classes ({label})")
+        for name, tally in {**score_heldout(ix, rows), **(score_years() if seats else {})}.items():
+            print(
+                f"  {name:32} n={tally.total:4}  right {tally.pct('right'):5.1f}%  wrong "
+                f"{tally.pct('wrong'):5.1f}%  not found {tally.pct('not found'):5.1f}%"
+            )
+            for example in tally.examples.get("wrong", [])[:examples]:
+                print(f"      {example}")
+            for example in tally.examples.get("not found", [])[:examples]:
+                print(f"      {example}")
+    print("== county seats: BuzzFeed towns, distance from the answer to the town's facilities")
+    for label, figures in seat_tradeoff(index):
+        print(f"  {label:24} " + "  ".join(f"{k} {v:.1f}" for k, v in figures.items()))
+
+
 # ====================================================================== snapshot
 
 
@@ -566,7 +696,7 @@ def snapshot(index: GeocodeIndex) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("command", nargs="?", default="report",
-                        choices=("report", "snapshot", "compare"))
+                        choices=("report", "snapshot", "compare", "classes"))
     parser.add_argument("path", nargs="?", type=Path, default=SNAPSHOT)
     parser.add_argument("--examples", type=int, default=0, help="wrong answers shown per set")
     parser.add_argument("--no-sweep", action="store_true", help="only the shipped rules")
@@ -587,7 +717,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(changed)} of {len(after)} answers changed, "
               f"{len(dropped)} queries of the snapshot no longer asked")
         return 0
+    if args.command == "classes":
+        print_classes(index, examples=args.examples)
+        return 0
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8")) if SNAPSHOT.exists() else {}
+    print_classes(index, examples=args.examples)
     sets = build_sets(index, expected)
     print_report("shipped rules", evaluate(sets, index), examples=args.examples)
     if not args.no_sweep:

@@ -3,9 +3,12 @@
 The public API, re-exported here:
 
 - geocoding (:mod:`geo.geocode`): :func:`geocode`, :func:`geocode_many`, :func:`find_district`,
-  :class:`Place`, :class:`Candidate`;
-- districts (:mod:`geo.districts`): :class:`District`, :func:`district_at`,
-  :func:`prefecture_of`, :func:`load_districts`, :func:`get_district`, :func:`all_districts`;
+  :class:`Place`, :class:`Candidate`, :class:`Within` (what a ``within`` hint did);
+- districts (:mod:`geo.districts`): :class:`District`, :func:`district_at` (today's unit, or
+  with ``year`` that year's), :func:`unit_in_year`, :func:`in_district`, :func:`prefecture_of`,
+  :func:`load_districts`, :func:`get_district`, :func:`all_districts`;
+- administrative history since 2010 (:mod:`geo.history`): :func:`load_history`,
+  :class:`HistoryLink` (a result's ``successor`` and ``predecessor``);
 - coordinates (:mod:`geo.coords`): :func:`validate_lonlat`, :func:`validate_lonlat_arrays`,
   :func:`to_folium`;
 - errors (:mod:`geo._errors`): :class:`GeoError`, :class:`PlaceNotFound`,
@@ -13,7 +16,8 @@ The public API, re-exported here:
   (:mod:`geo.gazetteer`).
 
 The district names are imported on first use, so ``import geo`` stays cheap (geopandas loads
-only when a district function is first called).
+only when a district function is first called), and the geocoder's index is loaded on the first
+lookup from a file built once per install (:mod:`geo._cache`).
 """
 
 from __future__ import annotations
@@ -27,16 +31,19 @@ from geo.gazetteer import DataFileError
 
 # Imported eagerly: importing the submodule geo.geocode binds the name ``geocode`` on this
 # package to the module; this import binds it back to the function.
-from geo.geocode import Candidate, Place, find_district, geocode, geocode_many
+from geo.geocode import Candidate, Place, Within, find_district, geocode, geocode_many
+from geo.history import HistoryLink, load_history
 
 if TYPE_CHECKING:
+    from geo._district import District
     from geo.districts import (
-        District,
         all_districts,
         district_at,
         get_district,
+        in_district,
         load_districts,
         prefecture_of,
+        unit_in_year,
     )
 
 __all__ = [
@@ -46,28 +53,35 @@ __all__ = [
     "District",
     "DistrictNotFound",
     "GeoError",
+    "HistoryLink",
     "Place",
     "PlaceNotFound",
+    "Within",
     "all_districts",
     "district_at",
     "find_district",
     "geocode",
     "geocode_many",
     "get_district",
+    "in_district",
     "load_districts",
+    "load_history",
     "prefecture_of",
     "to_folium",
+    "unit_in_year",
     "validate_lonlat",
     "validate_lonlat_arrays",
 ]
 
 _LAZY = {
-    "District": "geo.districts",
+    "District": "geo._district",
     "all_districts": "geo.districts",
     "district_at": "geo.districts",
     "get_district": "geo.districts",
+    "in_district": "geo.districts",
     "load_districts": "geo.districts",
     "prefecture_of": "geo.districts",
+    "unit_in_year": "geo.districts",
 }
 
 

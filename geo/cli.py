@@ -2,11 +2,15 @@
 
 ::
 
-    python -m geo geocode NAME [--country CC]        one JSON object; no match: exit 1
-    python -m geo geocode --file NAMES.txt [--country CC]
+    python -m geo geocode NAME [--country CC] [--within PLACE]
+                                                     one JSON object; no match: exit 1
+    python -m geo geocode --file NAMES.txt [--country CC] [--within PLACE]
                                                      one JSON line per input line, exit 0
-    python -m geo district LON LAT                   the district dict, or null
-    python -m geo district --file POINTS.csv         header lon,lat; one JSON line per row,
+    python -m geo geocode --file ROWS.csv            header name[,country][,within]: the hints
+                                                     per row (a flag fills empty cells)
+    python -m geo district LON LAT [--year YYYY]     the district dict, or null
+    python -m geo district --file POINTS.csv [--year YYYY]
+                                                     header lon,lat; one JSON line per row,
                                                      all rows or none
 
 Exit status: 0 success, 1 a single name matched nothing, 2 bad input (missing or unreadable
@@ -17,7 +21,12 @@ The two ``--file`` modes differ on purpose: a name that matches nothing is an an
 ``geocode --file`` prints one line per name, misses included, and exits 0; a row that is not a
 coordinate is bad input, so ``district --file`` checks every row first and, at the first bad
 one, prints nothing to stdout, names the file, line, field and value on stderr and exits 2
-(all or nothing: fix the row and run it again).
+(all or nothing: fix the row and run it again). A CSV of names is read the same way for its
+hints: a malformed row, country code or ``within`` that names no district is bad input (exit 2,
+nothing printed); a name that matches nothing is still an answer.
+
+A names file is read as CSV when its first line is a header of ``name`` and, optionally,
+``country`` and ``within`` (any order, any case); otherwise every line is one name.
 """
 
 from __future__ import annotations
@@ -28,13 +37,17 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
 from geo._errors import CoordinateError, GeoError, PlaceNotFound
 from geo.coords import validate_lonlat
+
+if TYPE_CHECKING:
+    from geo.geocode import GeocodeIndex
 
 logger = logging.getLogger(__name__)
 
@@ -84,25 +97,109 @@ def _known_country(country: str | None) -> str | None:
     return code
 
 
+_HINT_COLUMNS = ("name", "country", "within")
+
+
+@dataclass(frozen=True)
+class _NameRow:
+    """One name to geocode from a names file, with its hints and where it came from."""
+
+    line: int
+    written: str
+    name: str
+    country: str | None
+    within: str | None
+    own_within: bool  # the hint is the row's cell, not the --within flag
+
+
+def _read_names(path: Path, country: str | None, within: str | None) -> list[_NameRow]:
+    """Return the rows of a names file: plain (one name per line) or a CSV with hints.
+
+    A first line that is a CSV header of ``name`` and optionally ``country`` and ``within`` makes
+    the file a CSV read per row (an empty cell takes the flag's value); otherwise every line is a
+    name with the flags' hints. The CSV's country codes are checked here (a bad one is bad
+    input, naming file, line and value).
+    """
+    lines = _read_lines(path)
+    header = next(csv.reader(lines[:1]), []) if lines else []
+    columns = [h.strip().lower() for h in header]
+    is_csv = (
+        "name" in columns
+        and set(columns) <= set(_HINT_COLUMNS)
+        and len(set(columns)) == len(columns)
+    )
+    if not is_csv:
+        return [
+            _NameRow(i, line, line.strip(), country, within, False)
+            for i, line in enumerate(lines, start=1)
+        ]
+    rows: list[_NameRow] = []
+    for line_number, row in enumerate(csv.reader(lines[1:]), start=2):
+        if not row:
+            rows.append(_NameRow(line_number, "", "", country, within, False))
+            continue
+        if len(row) != len(columns):
+            msg = (
+                f"{path}: line {line_number}: {len(row)} field(s) where the header has "
+                f"{len(columns)}: {','.join(row)!r}"
+            )
+            raise InputError(msg)
+        cells = dict(zip(columns, (c.strip() for c in row), strict=True))
+        try:
+            code = _known_country(cells.get("country") or country)
+        except ValueError as exc:  # InputError is one
+            msg = f"{path}: line {line_number}, field 'country': {exc}"
+            raise InputError(msg) from None
+        own = bool(cells.get("within"))
+        rows.append(
+            _NameRow(line_number, cells["name"], cells["name"], code,
+                     cells["within"] if own else within, own)
+        )
+    return rows
+
+
+def _check_hint(index: GeocodeIndex, within: str | None, country: str | None) -> None:
+    """Raise InputError if ``within`` names no district (in ``country``)."""
+    if within is None:
+        return
+    try:
+        index.hint(within, country=country)
+    except PlaceNotFound as exc:
+        raise InputError(str(exc)) from None
+
+
 def _geocode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from geo.geocode import default_index, geocode
 
-    _known_country(args.country)  # a bad code fails before any output
+    country = _known_country(args.country)  # a bad code fails before any output
+    within = args.within.strip() if args.within is not None else None
+    if within == "":
+        msg = "--within needs a place: a prefecture, county or Kazakhstan region"
+        raise InputError(msg)
+    index = default_index()  # load (or build) once before the loop; data errors surface here
+    _check_hint(index, within, country)
     if args.file is not None:
-        names = _read_lines(Path(args.file))
-        default_index()  # build once before the loop; errors in the data surface here
-        for name in names:
-            query = name.strip()
-            if not query:
-                _dump({"query": name, "error": "empty name"}, out)
+        path = Path(args.file)
+        rows = _read_names(path, country, within)
+        for row in rows:  # every hint is checked before anything is printed
+            if row.own_within:
+                try:
+                    _check_hint(index, row.within, row.country)
+                except InputError as exc:
+                    msg = f"{path}: line {row.line}, field 'within': {exc}"
+                    raise InputError(msg) from None
+        for row in rows:
+            if not row.name:
+                _dump({"query": row.written, "error": "empty name"}, out)
                 continue
             try:
-                _dump(geocode(query, country=args.country).to_dict(), out)
+                found = geocode(row.name, country=row.country, within=row.within)
+                _dump(found.to_dict(), out)
             except PlaceNotFound as exc:
-                _dump({"query": query, "error": str(exc)}, out)
+                _dump({"query": row.name, "error": str(exc)}, out)
         return EXIT_OK
     try:
-        place = geocode(args.name, country=args.country)
+        place = geocode(args.name, country=country, within=within)
     except PlaceNotFound as exc:
         err.write(f"error: {exc}\n")
         _dump({"query": args.name, "error": str(exc)}, out)
@@ -153,13 +250,25 @@ def _district(args: argparse.Namespace, out: TextIO) -> int:
             raise InputError(msg)
         lon, lat = validate_lonlat(args.lon, args.lat)
         lons, lats = [lon], [lat]
-    from geo.districts import district_at, get_district  # after validation: loads geopandas
+    year = args.year
+    # After validation: loads geopandas.
+    from geo.districts import _check_year, district_at, get_district, unit_in_year
 
+    if year is not None:
+        _check_year(year)
     ids: list[object] = []
+    then: list[object] = []
     if lons:
-        ids = list(district_at(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)))
-    for district_id in ids:
-        _dump(None if district_id is None else get_district(str(district_id)).to_dict(), out)
+        x, y = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        ids = list(district_at(x, y))
+        then = ids if year is None else list(district_at(x, y, year=year))
+    for district_id, unit_id in zip(ids, then, strict=True):
+        if district_id is None:
+            _dump(None, out)
+        elif year is None:
+            _dump(get_district(str(district_id)).to_dict(), out)
+        else:
+            _dump(unit_in_year(str(unit_id), year, today=str(district_id)).to_dict(), out)
     return EXIT_OK
 
 
@@ -176,13 +285,27 @@ def build_parser() -> argparse.ArgumentParser:
         "geocode",
         help="geocode a name (any script) or a file of names",
         description=(
-            "Geocode one name (no match: exit 1) or, with --file, one name per line: one JSON "
-            "line per name, misses as {\"query\", \"error\"}, exit 0."
+            "Geocode one name (no match: exit 1) or, with --file, one name per line (or a CSV "
+            "with a header name[,country][,within]): one JSON line per name, misses as "
+            "{\"query\", \"error\"}, exit 0."
         ),
     )
     geocode.add_argument("name", nargs="?", help="the place name")
-    geocode.add_argument("--file", metavar="NAMES.txt", help="one name per line (UTF-8)")
+    geocode.add_argument(
+        "--file", metavar="NAMES.txt",
+        help=(
+            "one name per line (UTF-8), or a CSV with a header name[,country][,within] "
+            "giving the hints per row"
+        ),
+    )
     geocode.add_argument("--country", metavar="CC", help="ISO 3166-1 alpha-2 code, e.g. CN, KZ")
+    geocode.add_argument(
+        "--within", metavar="PLACE",
+        help=(
+            "the prefecture, county or Kazakhstan region the place lies in (any name or script, "
+            "or a district id): places inside it win, a loose match outside it never does"
+        ),
+    )
 
     district = sub.add_parser(
         "district",
@@ -199,6 +322,13 @@ def build_parser() -> argparse.ArgumentParser:
     district.add_argument(
         "--file", metavar="POINTS.csv",
         help="CSV with a header lon,lat; one JSON line per row, or none if any row is bad",
+    )
+    district.add_argument(
+        "--year", type=int, metavar="YYYY",
+        help=(
+            "name the unit of that year's map (2010 on), where units were created or renamed "
+            "since: adds 'year' and 'today' (today's unit, when it differs)"
+        ),
     )
     return parser
 

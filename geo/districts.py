@@ -12,17 +12,23 @@ county-level units directly under the region (``parent`` is ``CN-650000``); havi
 prefecture, each is its own prefecture-level unit for :func:`prefecture_of`, as AMap
 counts them. So Xinjiang has 14 prefectures + 10 such cities = 24 prefecture-level units,
 and 106 county-level units that tile it.
+
+The polygons show today's units. The map of an earlier year (from 2010) is derived from the
+history table (:mod:`geo.history`, ``geo/data/history.csv``): a renamed unit had its
+successor's area; a unit cut out of another is given back to it, and one cut out of several is
+given back part by part (each polygon part to the listed unit it shares the longest boundary
+with). :func:`district_at` with ``year`` names the unit of that year, :func:`unit_in_year`
+describes it, and :func:`in_district` tells whether points agree with a named unit of either
+generation.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -30,175 +36,51 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from geo._errors import DistrictNotFound, GeoError
+from geo._district import District, Level
+from geo._districtfile import (
+    ALIASES_FILE,
+    DATA_DIR,
+    DISTRICTS_FILE,
+    DistrictDataError,
+    finest_ids_at,
+    finest_units,
+    read,
+    table,
+)
+from geo._errors import DistrictNotFound
 from geo.coords import validate_lonlat_arrays
+from geo.history import FIRST_YEAR, History, load_history
 
 __all__ = [
+    "ALIASES_FILE",
+    "DATA_DIR",
+    "DISTRICTS_FILE",
     "District",
     "DistrictDataError",
     "all_districts",
     "district_at",
     "get_district",
+    "in_district",
     "load_districts",
     "prefecture_of",
+    "unit_in_year",
 ]
 
 logger = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-DISTRICTS_FILE = DATA_DIR / "districts.geojson.gz"
-ALIASES_FILE = DATA_DIR / "aliases.csv"
 
-Level = Literal["prefecture", "county", "region"]
-LEVELS: tuple[Level, ...] = ("prefecture", "county", "region")
 COLUMNS = ["id", "name", "level", "parent", "country", "names", "label_lon", "label_lat"]
-_FILE_COLUMNS = ("id", "level", "parent", "country", "name", "name_zh", "name_alt")
-_ALIAS_COLUMNS = ("alias", "target_type", "target")
-
-
-class DistrictDataError(GeoError, ValueError):
-    """A district or alias file is malformed; the message names file, row, field and value.
-
-    Parameters
-    ----------
-    message : str
-        The full message.
-    path : pathlib.Path
-        The offending file.
-    row : int or None
-        1-based data row (header excluded), when the problem is in one row.
-    """
-
-    def __init__(self, message: str, *, path: Path, row: int | None = None) -> None:
-        super().__init__(message)
-        self.path = path
-        self.row = row
-
-
-@dataclass(frozen=True)
-class District:
-    """A county-level unit or prefecture of Xinjiang, or a region of Kazakhstan.
-
-    Attributes
-    ----------
-    id : str
-        Stable id, ``CN-654323`` or ``KZ-63``.
-    name : str
-        English (or pinyin) name, e.g. ``"Fuhai County"``.
-    level : {"prefecture", "county", "region"}
-        ``region`` is a Kazakhstan region (oblys or city of republican significance).
-    parent : str or None
-        County -> its prefecture's id (``CN-650000`` for the XPCC cities); prefecture ->
-        ``CN-650000``; region -> ``KZ``.
-    country : str
-        ISO 3166-1 alpha-2 code, ``CN`` or ``KZ``.
-    names : tuple of str
-        Every known name in every script, own names first, then the alias table's.
-    label_lon, label_lat : float
-        A point inside the district, for labels.
-    """
-
-    id: str
-    name: str
-    level: Level
-    parent: str | None
-    country: str
-    names: tuple[str, ...]
-    label_lon: float
-    label_lat: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the CLI contract's view: ``id, name, level, parent, country, names``."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "level": self.level,
-            "parent": self.parent,
-            "country": self.country,
-            "names": list(self.names),
-        }
-
-
-def _fail(path: Path, row: int | None, message: str) -> DistrictDataError:
-    where = f"{path.name}" if row is None else f"{path.name}: row {row}"
-    return DistrictDataError(f"{where}: {message}", path=path, row=row)
-
-
-def _read_aliases(path: Path, known: set[str]) -> dict[str, list[str]]:
-    """Return ``{district id: [alias, ...]}`` from the alias table, in file order.
-
-    Raises
-    ------
-    DistrictDataError
-        If the file lacks a column, or a ``district`` row has an empty alias or a target
-        that is no district id.
-    """
-    out: dict[str, list[str]] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in _ALIAS_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise _fail(path, None, f"missing column(s) {missing!r}")
-        for row_no, row in enumerate(reader, start=1):
-            if row["target_type"] != "district":
-                continue
-            alias, target = (row["alias"] or "").strip(), row["target"]
-            if target not in known:
-                raise _fail(path, row_no, f"field 'target': {target!r} is not a district id")
-            if not alias:
-                raise _fail(path, row_no, f"field 'alias': {row['alias']!r} is empty")
-            out.setdefault(target, []).append(alias)
-    return out
-
-
-def _check_frame(frame: gpd.GeoDataFrame, path: Path) -> None:
-    """Raise if the district file lacks a column, repeats an id or has an unknown value."""
-    missing = [c for c in (*_FILE_COLUMNS, "label_lon", "label_lat") if c not in frame.columns]
-    if missing:
-        raise _fail(path, None, f"missing column(s) {missing!r}")
-    for row_no, rec in enumerate(frame.itertuples(index=False), start=1):
-        if not isinstance(rec.id, str) or not rec.id.startswith(("CN-", "KZ-")):
-            raise _fail(path, row_no, f"field 'id': {rec.id!r} is not CN-... or KZ-...")
-        if rec.level not in LEVELS:
-            raise _fail(path, row_no, f"field 'level': {rec.level!r} is not one of {LEVELS!r}")
-        if not isinstance(rec.name, str) or not rec.name.strip():
-            raise _fail(path, row_no, f"field 'name': {rec.name!r} is empty")
-        geom = rec.geometry
-        if geom is None or geom.is_empty or geom.geom_type not in {"Polygon", "MultiPolygon"}:
-            raise _fail(path, row_no, f"field 'geometry' of {rec.id!r} is not a polygon")
-    dup = frame["id"][frame["id"].duplicated()]
-    if len(dup):
-        row_no = int(np.flatnonzero(frame["id"].duplicated())[0]) + 1
-        raise _fail(path, row_no, f"field 'id': {dup.iloc[0]!r} is repeated")
-    ids = set(frame["id"])
-    for row_no, (did, parent) in enumerate(zip(frame["id"], frame["parent"], strict=True), 1):
-        if parent not in ids | {"CN-650000", "KZ"}:
-            raise _fail(path, row_no, f"field 'parent' of {did!r}: {parent!r} is unknown")
-
-
-def _names(own: Iterable[object], aliases: Iterable[str]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for value in (*own, *aliases):
-        if isinstance(value, str) and value.strip():
-            seen.setdefault(value.strip(), None)
-    return tuple(seen)
 
 
 @lru_cache(maxsize=4)
 def _load(districts_path: Path, aliases_path: Path) -> gpd.GeoDataFrame:
-    """Read, check and join the district file and the alias table (cached, read-only)."""
-    frame = gpd.read_file(f"/vsigzip/{districts_path}", engine="pyogrio")
-    _check_frame(frame, districts_path)
-    if frame.crs is None or frame.crs.to_epsg() != 4326:
-        raise _fail(districts_path, None, f"CRS {frame.crs!r} is not EPSG:4326")
-    aliases = _read_aliases(aliases_path, set(frame["id"]))
-    frame["names"] = [
-        _names((rec.name, rec.name_zh, rec.name_alt), aliases.get(rec.id, ()))
-        for rec in frame.itertuples(index=False)
-    ]
+    """Return the checked district file as a GeoDataFrame (cached, read-only), sorted by id."""
+    districts = read(districts_path, aliases_path)
+    frame = pd.DataFrame([{c: rec.get(c) for c in COLUMNS} for rec in districts.records])
     frame = frame.astype({"label_lon": "float64", "label_lat": "float64"})
-    out = gpd.GeoDataFrame(frame[[*COLUMNS, "geometry"]], geometry="geometry", crs="EPSG:4326")
-    out = out.sort_values("id", ignore_index=True)
+    out = gpd.GeoDataFrame(
+        frame[COLUMNS], geometry=gpd.GeoSeries(districts.geometries, crs="EPSG:4326")
+    )
     logger.debug("loaded %d districts from %s", len(out), districts_path)
     return out
 
@@ -221,22 +103,8 @@ def load_districts() -> gpd.GeoDataFrame:
     return _load(DISTRICTS_FILE, ALIASES_FILE).copy()
 
 
-@lru_cache(maxsize=4)
 def _by_id(districts_path: Path, aliases_path: Path) -> dict[str, District]:
-    frame = _load(districts_path, aliases_path)
-    return {
-        rec.id: District(
-            id=rec.id,
-            name=rec.name,
-            level=cast(Level, rec.level),
-            parent=rec.parent,
-            country=rec.country,
-            names=rec.names,
-            label_lon=float(rec.label_lon),
-            label_lat=float(rec.label_lat),
-        )
-        for rec in frame.itertuples(index=False)
-    }
+    return table(districts_path, aliases_path)
 
 
 def all_districts() -> list[District]:
@@ -263,22 +131,16 @@ def get_district(district_id: str) -> District:
     raise DistrictNotFound(msg, query=str(district_id), candidates=[(c, 0.0) for c in close])
 
 
-@lru_cache(maxsize=4)
 def _finest(
     districts_path: Path, aliases_path: Path
 ) -> tuple[shapely.STRtree, npt.NDArray[np.object_]]:
-    """Return an STRtree of the finest units (CN counties, KZ regions) and their ids.
-
-    The ids are in ascending order, so the smallest tree index is the smallest id.
-    """
-    frame = _load(districts_path, aliases_path)
-    finest = frame[frame["level"] != "prefecture"]
-    geoms = finest.geometry.to_numpy()
-    shapely.prepare(geoms)
-    return shapely.STRtree(geoms), finest["id"].to_numpy(dtype=object)
+    """Return an STRtree of the finest units (CN counties, KZ regions) and their ids."""
+    return finest_units(districts_path, aliases_path)
 
 
-def district_at(lons: npt.ArrayLike, lats: npt.ArrayLike) -> npt.NDArray[np.object_]:
+def district_at(
+    lons: npt.ArrayLike, lats: npt.ArrayLike, *, year: int | None = None
+) -> npt.NDArray[np.object_]:
     """Return the id of the finest district containing each point, or None outside all.
 
     The finest districts are China's county-level units and Kazakhstan's regions. A point
@@ -289,6 +151,11 @@ def district_at(lons: npt.ArrayLike, lats: npt.ArrayLike) -> npt.NDArray[np.obje
     ----------
     lons, lats : array_like
         WGS84 longitudes and latitudes (scalars or arrays of the same shape).
+    year : int, optional
+        Name the unit of that year's map instead of today's (2010 on; a change counts from
+        the year it took effect): a point of today's Khorgas City is in Huocheng County
+        (``CN-654023``) in 2013, one of Kuqa City in Kuqa County (``CN-652923``) in 2018.
+        :func:`unit_in_year` describes such an id.
 
     Returns
     -------
@@ -300,31 +167,216 @@ def district_at(lons: npt.ArrayLike, lats: npt.ArrayLike) -> npt.NDArray[np.obje
     CoordinateError
         If the shapes differ or a coordinate is not finite or out of range (the message
         names the first bad row).
+    ValueError
+        If ``year`` is before 2010, where the history table begins.
     """
+    if year is not None:
+        _check_year(year)
     x, y = validate_lonlat_arrays(lons, lats)
     shape = x.shape
     x, y = x.ravel(), y.ravel()
-    tree, ids = _finest(DISTRICTS_FILE, ALIASES_FILE)
-    out = np.full(x.shape, None, dtype=object)
-    if x.size == 0:
-        return out.reshape(shape)
-    # The tree's bounding boxes give candidate pairs; each district then tests its
-    # candidates at once with its prepared polygon (intersects_xy: edges count).
-    point_idx, geom_idx = tree.query(shapely.points(x, y))
-    order = np.argsort(geom_idx, kind="stable")
-    point_idx, geom_idx = point_idx[order], geom_idx[order]
-    starts = np.flatnonzero(np.diff(geom_idx, prepend=-1) != 0)
-    ends = np.append(starts[1:], len(order))[: len(starts)]
-    best = np.full(x.shape, len(ids), dtype=np.intp)
-    geoms = tree.geometries
-    for start, end in zip(starts, ends, strict=True):
-        g = int(geom_idx[start])
-        candidates = point_idx[start:end]
-        inside = candidates[shapely.intersects_xy(geoms[g], x[candidates], y[candidates])]
-        best[inside] = np.minimum(best[inside], g)
-    hit = best < len(ids)
-    out[hit] = ids[best[hit]]
+    out = finest_ids_at(x, y, DISTRICTS_FILE, ALIASES_FILE)
+    if year is not None:
+        out = _back_to(out, x, y, year, load_history())
     return out.reshape(shape)
+
+
+def _check_year(year: object) -> int:
+    """Return ``year`` if it is an int from 2010 on, else raise ``ValueError`` naming it."""
+    if isinstance(year, bool) or not isinstance(year, int | np.integer) or year < FIRST_YEAR:
+        msg = (
+            f"year {year!r} is not a year from {FIRST_YEAR} on, where the administrative "
+            "history table begins"
+        )
+        raise ValueError(msg)
+    return int(year)
+
+
+def _back_to(
+    ids: npt.NDArray[np.object_], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
+    year: int, history: History,
+) -> npt.NDArray[np.object_]:
+    """Map today's ids of points to the ids of ``year``'s map, undoing later changes."""
+    out = ids.copy()
+    for _ in range(len(history.changes) + 1):
+        pending = {
+            str(u) for u in out if u is not None and not history.exists_in(str(u), year)
+        }
+        if not pending:
+            break
+        for unit_id in sorted(pending):
+            sources = history.sources_of(unit_id)
+            mask = out == unit_id
+            if not sources:  # a former id whose generation ended: cannot go back further
+                continue
+            if len(sources) == 1:
+                out[mask] = sources[0].from_id
+                continue
+            where = np.flatnonzero(mask)
+            owners = _part_owners(unit_id, tuple(sorted(c.from_id for c in sources)))
+            out[where] = [owners(float(x[i]), float(y[i])) for i in where]
+    return out
+
+
+@lru_cache(maxsize=64)
+def _part_owners(unit_id: str, sources: tuple[str, ...]) -> Any:
+    """Return ``f(lon, lat)``: which of ``sources`` the part of ``unit_id`` at a point came from.
+
+    Each polygon part of today's ``unit_id`` goes to the source (today's polygon of its
+    successor) it shares the longest boundary with, or the nearest if it touches none.
+    """
+    frame = _load(DISTRICTS_FILE, ALIASES_FILE).set_index("id")
+    history = load_history()
+    geometry = frame.loc[unit_id, "geometry"]
+    parts = list(getattr(geometry, "geoms", [geometry]))
+    source_geoms = [frame.loc[history.today(s), "geometry"] for s in sources]
+    owner_of_part: list[str] = []
+    for part in parts:
+        shared = [part.boundary.intersection(g.boundary).length for g in source_geoms]
+        if max(shared) > 0:
+            owner_of_part.append(sources[int(np.argmax(shared))])
+        else:
+            owner_of_part.append(sources[int(np.argmin([part.distance(g) for g in source_geoms]))])
+
+    def owner(lon: float, lat: float) -> str:
+        point = shapely.Point(lon, lat)
+        distances = [part.distance(point) for part in parts]
+        return owner_of_part[int(np.argmin(distances))]
+
+    return owner
+
+
+def unit_in_year(district_id: str, year: int, *, today: str | None = None) -> District:
+    """Describe a unit as it was in ``year``: its name, level and parent then.
+
+    Parameters
+    ----------
+    district_id : str
+        An id of that year's map, as :func:`district_at` with ``year`` gives it: today's id, or a
+        former unit's (``CN-652923`` Kuqa County).
+    year : int
+        From 2010 on.
+    today : str, optional
+        Today's unit at the place asked about, recorded in the result's ``today`` when it
+        differs from ``district_id``.
+
+    Returns
+    -------
+    District
+        With ``year`` set. A former unit has its name and names of then, its successor's label
+        point, and its parent of then (Gaochang's predecessor, county-level Turpan City
+        ``CN-652101``, lies in Turpan Prefecture ``CN-652100``).
+
+    Raises
+    ------
+    DistrictNotFound
+        If the id is neither today's nor a former unit's.
+    ValueError
+        If ``year`` is before 2010.
+    """
+    year = _check_year(year)
+    history = load_history()
+    by_id = _by_id(DISTRICTS_FILE, ALIASES_FILE)
+    successor = by_id.get(history.today(district_id))
+    if successor is None:
+        msg = f"No district, today's or former, has the id {district_id!r}"
+        raise DistrictNotFound(msg, query=str(district_id))
+    former = next((u for u in history.former_units() if u.id == district_id
+                   and history.today(u.id) != district_id), None)
+    level = successor.level if former is None else former.level
+    names = history.names_in(district_id, year)
+    name = history.name_in(district_id, year, successor.name if former is None else former.name)
+    parent = successor.parent
+    if level in ("county", "prefecture") and parent and parent in by_id:
+        then = sorted(history.ids_in_year(parent, year))
+        parent = then[0] if then else parent
+    return District(
+        id=district_id,
+        name=name,
+        level=cast(Level, level),
+        parent=parent,
+        country=successor.country,
+        names=successor.names if names is None else names,
+        label_lon=successor.label_lon,
+        label_lat=successor.label_lat,
+        year=year,
+        today=None if today == district_id else today,
+    )
+
+
+def in_district(
+    district_id: str,
+    lons: npt.ArrayLike,
+    lats: npt.ArrayLike,
+    *,
+    year: int | None = None,
+) -> npt.NDArray[np.bool_]:
+    """Tell whether points lie in a named unit, today or as the map stood in ``year``.
+
+    A list of 2017 may name Kuqa County for a camp that today's map puts in Kuqa City, or
+    Huocheng County for one in Khorgas City (cut out of it in 2014). Without ``year`` a point
+    agrees with the unit's area today (a former unit's: its successor's); with ``year`` it
+    also agrees where its unit of that year and the named unit's unit of that year are the
+    same (for a unit cut out of several, any of them).
+
+    Parameters
+    ----------
+    district_id : str
+        Today's id or a former unit's (``CN-652923``), of a county-level unit, a prefecture
+        or a Kazakhstan region.
+    lons, lats : array_like
+        WGS84 points.
+    year : int, optional
+        The year the record is about (2010 on).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Same shape as the input.
+
+    Raises
+    ------
+    DistrictNotFound
+        If ``district_id`` is neither today's nor a former unit's id.
+    CoordinateError
+        If a coordinate is bad.
+    """
+    history = load_history()
+    by_id = _by_id(DISTRICTS_FILE, ALIASES_FILE)
+    today_id = history.today(district_id)
+    if today_id not in by_id:
+        msg = f"No district, today's or former, has the id {district_id!r}"
+        raise DistrictNotFound(msg, query=str(district_id))
+    prefecture = by_id[today_id].level == "prefecture"
+    now = district_at(lons, lats)
+    shape = now.shape
+    now = now.ravel()
+    units_now = prefecture_of(now) if prefecture else now
+    out = np.array([u == today_id for u in units_now], dtype=bool)
+    if year is not None:
+        year = _check_year(year)
+        named = history.ids_in_year(district_id, year)
+        cache: dict[object, bool] = {}
+        for i, unit in enumerate(now):
+            if out[i] or unit is None:
+                continue
+            if unit not in cache:
+                then = history.ids_in_year(str(unit), year)
+                if prefecture:
+                    then = frozenset(_parent_in_year(u, year, history, by_id) for u in then)
+                cache[unit] = bool(then & named)
+            out[i] = cache[unit]
+    return out.reshape(shape)
+
+
+def _parent_in_year(
+    unit_id: str, year: int, history: History, by_id: dict[str, District]
+) -> str:
+    """Return the prefecture-level unit of ``year`` holding a county-level unit of ``year``."""
+    today = by_id[history.today(unit_id)]
+    if today.level != "county" or today.parent not in by_id:
+        return today.id  # an XPCC city is its own prefecture-level unit
+    return sorted(history.ids_in_year(str(today.parent), year))[0]
 
 
 @lru_cache(maxsize=4)

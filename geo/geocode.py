@@ -53,14 +53,31 @@ the answer of the reviewed snapshot (``benchmarks/fixtures/geocode_snapshot.json
 prefecture name gives its seat city), and 99.1% of BuzzFeed towns land where their facilities
 are.
 
-The index is built once (:func:`default_index`, cached) and every answer is memoised, so batch
-geocoding of known names is a dictionary lookup.
+A bare name a county-level unit shares with a GeoNames settlement inside it gives the settlement
+the same way ("Fuhai" is the town, the county the runner-up; :attr:`LooseRules.county_seats`):
+on the BuzzFeed towns the answer's median distance to the town's facilities fell from 27.5 km
+(the county's label point) to 3.9 km.
+
+A ``within`` hint (:meth:`GeocodeIndex.hint`: a prefecture, county-level unit or Kazakhstan
+region, by any name or id) runs the stages on the places inside it first: the best inside wins,
+places outside are runners-up, and a loose match outside is never returned (an exact or alias
+match outside is, when nothing inside matches, flagged in :class:`Within`).
+
+Names of units that changed since 2010 (``geo/data/history.csv``, :mod:`geo.history`) resolve
+in either generation: a former unit ("Kuqa County", until 2019) is a place of its own
+(``former:CN-652923@2019``) whose ``district`` is today's unit; every unit's result names its
+``successor`` and ``predecessor`` (:class:`~geo.history.HistoryLink`). Today's unit wins a name
+both generations bear ("Hami City").
+
+The index is built once per install (:func:`default_index`: ~2 s with the district polygons)
+and kept on disk, keyed on the shipped tables' and the code's hashes (:mod:`geo._cache`), so a
+process loads it in ~30 ms without geopandas; every answer is memoised, so batch geocoding of
+known names is a dictionary lookup.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import logging
 import math
 import re
@@ -71,8 +88,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
+from geo._districtfile import finest_ids_at
+from geo._districtfile import table as district_table
 from geo._errors import DistrictNotFound, PlaceNotFound
 from geo._normalize import (
     exact_key,
@@ -82,17 +102,20 @@ from geo._normalize import (
     suffix_country,
     translit_key,
 )
+from geo.coords import validate_lonlat_arrays
 from geo.gazetteer import (
     DEFAULT_ALIASES,
+    DEFAULT_GAZETTEER,
     Alias,
     DataFileError,
     GazetteerEntry,
     load_aliases,
     load_gazetteer,
 )
+from geo.history import DEFAULT_HISTORY, FormerUnit, History, HistoryLink, load_history
 
 if TYPE_CHECKING:
-    from geo.districts import District
+    from geo._district import District
 
 __all__ = [
     "FUZZY_MIN",
@@ -165,6 +188,11 @@ class LooseRules:
         containing the other) scores within ``margin`` of the best and neither the query's suffix
         nor its being the canonical name separates them ("Пичан" folds like both Piqan and
         Pishan). None never refuses: the size prior picks.
+    county_seats : bool
+        Not a loose rule: a bare name that a county-level unit shares with a GeoNames settlement
+        inside it (its seat town) gives the settlement, the unit being the runner-up ("Fuhai"
+        is the town; "Fuhai County" the county). False keeps the unit (the rule before issue
+        14); ``benchmarks/eval_geocode.py`` measures both.
     """
 
     skeleton_min: float = SKELETON_MIN
@@ -177,10 +205,22 @@ class LooseRules:
     short_key: int = 6
     short_plain_min: float = 70.0
     margin: float | None = None
+    county_seats: bool = True
+
 
 _LEVEL_BONUS = {"country": 4.0, "region": 3.0, "prefecture": 2.0, "county": 1.0}
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CACHE_MAX = 200_000
+#: The id a ``within`` hint naming the Production and Construction Corps resolves to: the
+#: statistical code of the county-level cities directly under the region.
+XPCC_ID = "CN-659000"
+_XPCC_KEYS = frozenset(
+    exact_key(n)
+    for n in (
+        "XPCC", "Bingtuan", "兵团", "新疆兵团", "新疆生产建设兵团", "XJPCC",
+        "Xinjiang Production and Construction Corps", "Production and Construction Corps",
+    )
+)
 #: Two candidates this close are one place under two entries (a city and its district).
 _SAME_PLACE_KM = 25.0
 
@@ -248,7 +288,17 @@ class Place:
     candidates : tuple of Candidate
         The runners-up of the same stage, best first (other places sharing the name).
     ref : str
-        ``geonames:<id>``, ``district:<id>`` or ``point:<lon>,<lat>``.
+        ``geonames:<id>``, ``district:<id>``, ``point:<lon>,<lat>``, or ``former:<id>@<year>``
+        for a unit of an earlier generation (Kuqa County, until 2019: ``former:CN-652923@2019``).
+    successor : tuple of HistoryLink
+        Where the place is a unit that changed since 2010: the units that took area from it,
+        with the date and kind of change (a former unit: today's unit it became, ``renamed``;
+        Huocheng County: Khorgas City and Kokdala City, ``split``). Empty otherwise.
+    predecessor : tuple of HistoryLink
+        The units it came from since 2010 (Kuqa City: Kuqa County, ``renamed``; Khorgas City:
+        Huocheng County, ``split``). Empty otherwise.
+    within : Within or None
+        The hint the lookup was given, and whether the place lies in it; None without one.
     """
 
     query: str
@@ -262,9 +312,16 @@ class Place:
     stage: Stage
     candidates: tuple[Candidate, ...]
     ref: str
+    successor: tuple[HistoryLink, ...] = ()
+    predecessor: tuple[HistoryLink, ...] = ()
+    within: Within | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """Return the CLI contract's object (``district`` as a dict or None; 6 decimals)."""
+        """Return the CLI contract's object (``district`` as a dict or None; 6 decimals).
+
+        ``successor`` and ``predecessor`` are lists (empty when nothing changed); ``within`` is
+        the hint's dict or None.
+        """
         return {
             "query": self.query,
             "name": self.name,
@@ -276,7 +333,55 @@ class Place:
             "score": self.score,
             "stage": self.stage,
             "candidates": [c.to_dict() for c in self.candidates],
+            "successor": [link.to_dict() for link in self.successor],
+            "predecessor": [link.to_dict() for link in self.predecessor],
+            "within": None if self.within is None else self.within.to_dict(),
         }
+
+
+@dataclass(frozen=True)
+class Within:
+    """The ``within`` hint of a lookup, as resolved, and what it did.
+
+    Attributes
+    ----------
+    query : str
+        The hint as given ("Kunes", "伊犁", "CN-654025").
+    id, name : str
+        The district it resolved to (``CN-659000`` "XPCC cities" for the Production and
+        Construction Corps as a whole).
+    inside : bool
+        Whether the place found lies in the hinted unit (or in a unit cut out of it since 2010).
+        False only for an exact or alias match outside it when nothing inside matched: a loose
+        match outside it is never returned.
+    changed : bool
+        Whether the answer differs from the one without the hint.
+    """
+
+    query: str
+    id: str
+    name: str
+    inside: bool
+    changed: bool
+
+    def to_dict(self) -> dict[str, object]:
+        """Return ``{"query", "id", "name", "inside", "changed"}``."""
+        return {
+            "query": self.query,
+            "id": self.id,
+            "name": self.name,
+            "inside": self.inside,
+            "changed": self.changed,
+        }
+
+
+@dataclass(frozen=True)
+class _Hint:
+    """A resolved ``within`` hint: the district and today's units whose places count as inside."""
+
+    id: str
+    name: str
+    ids: frozenset[str]
 
 
 @dataclass
@@ -293,11 +398,17 @@ class _Target:
     is_district: bool = False
     finest: str | None = None  # the finest unit containing the point (non-district targets)
     renamed: bool = False
+    former: FormerUnit | None = None  # a unit of an earlier generation (district_id: today's)
 
     @property
     def in_region(self) -> bool:
         """Whether the place is a district or lies inside one (Xinjiang or Kazakhstan)."""
-        return self.is_district or self.finest is not None
+        return self.is_district or self.finest is not None or self.former is not None
+
+    @property
+    def unit_like(self) -> bool:
+        """Whether the place is a district of today or of an earlier generation."""
+        return self.is_district or self.former is not None
 
 
 @dataclass
@@ -357,9 +468,18 @@ class GeocodeIndex:
     #: District id -> ref of the most populous GeoNames settlement inside it (its likely seat).
     largest: dict[str, str] = field(default_factory=dict, repr=False)
     rules: LooseRules = field(default_factory=LooseRules, repr=False)
+    #: The administrative changes since 2010 (``geo/data/history.csv``).
+    history: History = field(default_factory=History, repr=False)
     _refs: dict[str, int] = field(default_factory=dict, repr=False)
-    _cache: dict[tuple[str, str | None, bool], _Answer] = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[str, str | None, bool, str | None], _Answer] = field(
+        default_factory=dict, repr=False
+    )
+    _hints: dict[tuple[str, str | None], _Hint | DistrictNotFound] = field(
+        default_factory=dict, repr=False
+    )
     _last_scan: tuple[str, list[tuple[str, float]]] = field(default=("", []), repr=False)
+    _keys_by_district: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _keys_in: dict[frozenset[str], list[str]] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         """Summarise the index (its tables are too large to print)."""
@@ -381,7 +501,9 @@ class GeocodeIndex:
         GeocodeIndex
             A new index with an empty memo; this one is unchanged.
         """
-        return dataclasses.replace(self, rules=rules, _cache={}, _last_scan=("", []))
+        return dataclasses.replace(
+            self, rules=rules, _cache={}, _hints={}, _last_scan=("", [])
+        )
 
     # ----------------------------------------------------------------- building
     @classmethod
@@ -393,6 +515,8 @@ class GeocodeIndex:
         locate: Locate | None,
         *,
         aliases_path: Path = DEFAULT_ALIASES,
+        history: History | None = None,
+        history_path: Path = DEFAULT_HISTORY,
     ) -> GeocodeIndex:
         """Build the index.
 
@@ -408,6 +532,12 @@ class GeocodeIndex:
             ``district_at(lons, lats)``: the id of the district containing each point, or None.
         aliases_path : Path
             Where the aliases came from, for error messages.
+        history : History, optional
+            The administrative changes since 2010 (default: none): their former units become
+            places (``former:<id>@<year>``) and every result names its unit's predecessors and
+            successors.
+        history_path : Path
+            Where the history came from, for error messages.
 
         Returns
         -------
@@ -416,30 +546,20 @@ class GeocodeIndex:
         Raises
         ------
         DataFileError
-            If an alias names a district or GeoNames id that does not exist (and gives no point).
+            If an alias names a district or GeoNames id that does not exist (and gives no point),
+            or the history names as today's unit an id that is no district.
         """
         index = cls()
         entries = list(entries)
         districts = list(districts)
         index.districts = {d.id: d for d in districts}
 
-        # Population inside each district, for the size prior.
-        pop_inside: dict[str, float] = {}
-        largest: dict[str, tuple[float, str]] = {}
         containing: list[object] = [None] * len(entries)
         if locate is not None and entries:
             lons = np.array([e.lon for e in entries], dtype=float)
             lats = np.array([e.lat for e in entries], dtype=float)
             containing = list(locate(lons, lats))
-            for entry, did in zip(entries, containing, strict=True):
-                if did is not None and entry.feature_code == "PPL":
-                    # The finest unit and its parent (a county's prefecture) both count it.
-                    parent = getattr(index.districts.get(str(did)), "parent", None)
-                    for unit in {str(did), str(parent)} & index.districts.keys():
-                        pop_inside[unit] = pop_inside.get(unit, 0.0) + entry.population
-                        if entry.population > largest.get(unit, (0.0, ""))[0]:
-                            largest[unit] = (entry.population, f"geonames:{entry.geonameid}")
-        index.largest = {unit: ref for unit, (_, ref) in largest.items()}
+        pop_inside = index._count_population(entries, containing)
 
         for d in districts:
             importance = _LEVEL_BONUS.get(d.level, 1.0) + math.log10(1 + pop_inside.get(d.id, 0))
@@ -485,8 +605,11 @@ class GeocodeIndex:
                 index._add_name(name, i, curated=False, loose=not machine)
 
         index._add_aliases(list(aliases), locate, aliases_path)
+        if history is not None:
+            index.history = history
+            index._add_former(history, history_path)
         for target in index.targets:
-            if not target.is_district:
+            if not target.is_district and target.former is None:
                 target.district_id = index._containing(target.precision, target.finest)
         index.fuzzy_keys = sorted(index.loose_keys)
         logger.info(
@@ -496,6 +619,74 @@ class GeocodeIndex:
             len(index.translit),
         )
         return index
+
+    def _count_population(
+        self, entries: list[GazetteerEntry], containing: list[object]
+    ) -> dict[str, float]:
+        """Return the GeoNames population inside each district (the size prior's input).
+
+        Sets :attr:`largest`, each district's most populous settlement. A settlement counts for
+        its finest unit and that unit's parent (a county's prefecture).
+        """
+        pop_inside: dict[str, float] = {}
+        largest: dict[str, tuple[float, str]] = {}
+        for entry, did in zip(entries, containing, strict=True):
+            if did is None or entry.feature_code != "PPL":
+                continue
+            parent = getattr(self.districts.get(str(did)), "parent", None)
+            for unit in {str(did), str(parent)} & self.districts.keys():
+                pop_inside[unit] = pop_inside.get(unit, 0.0) + entry.population
+                if entry.population > largest.get(unit, (0.0, ""))[0]:
+                    largest[unit] = (entry.population, f"geonames:{entry.geonameid}")
+        self.largest = {unit: ref for unit, (_, ref) in largest.items()}
+        return pop_inside
+
+    def _add_former(self, history: History, path: Path) -> None:
+        """Add the units of earlier generations under the names no unit of today shares.
+
+        A former unit keeps only the names that are not names of its successor (the same area
+        under today's name): "Kuqa County", "库车县" are Kuqa County's; "Kuqa", "库车" stay Kuqa
+        City's. A unit none of whose names is its own (Astana's old name Nur-Sultan is still an
+        alias of Astana) gets no place.
+        """
+        for change in history.changes:
+            for unit_id in (change.to_id, change.from_id):
+                today = history.today(unit_id)
+                if history.ended(unit_id) is None and f"district:{today}" not in self._refs:
+                    msg = (
+                        f"{path}: line {change.line}: {unit_id!r} is no district of today "
+                        "and no renaming ends it"
+                    )
+                    raise DataFileError(msg, path=path, line=change.line, field="to_id",
+                                        value=unit_id)
+        for unit in history.former_units():
+            successor = self.targets[self._refs[f"district:{unit.successor}"]]
+            district = self.districts[unit.successor]
+            own = {exact_key(n) for n in (district.name, *district.names)}
+            names = [n for n in unit.names if exact_key(n) not in own]
+            if not names:
+                continue
+            lowered = unit.name.lower()
+            if unit.level == "county":
+                kind = "city" if lowered.endswith(" city") or unit.name.endswith("市") else "county"
+            else:
+                kind = unit.level
+            i = self._add_target(
+                _Target(
+                    ref=unit.ref,
+                    name=unit.name,
+                    lon=successor.lon,
+                    lat=successor.lat,
+                    country=successor.country,
+                    precision=unit.level,
+                    kind=kind,
+                    importance=successor.importance,
+                    district_id=unit.successor,
+                    former=unit,
+                )
+            )
+            for name in names:
+                self._add_name(name, i, curated=True)
 
     def _add_target(self, target: _Target) -> int:
         if target.ref in self._refs:
@@ -573,6 +764,20 @@ class GeocodeIndex:
             return "county", "county", _LEVEL_BONUS["county"] + pop
         return "settlement", "settlement", pop
 
+    def _rename_geonames(self, alias: Alias, i: int) -> None:
+        """Add a curated name to a GeoNames place; its first one replaces the primary name.
+
+        GeoNames primary names can be odd (Hotan is "Gujangbagh"); the alias row's precision, if
+        given, replaces the place's.
+        """
+        target = self.targets[i]
+        if not target.renamed:
+            target.name = alias.name
+            target.renamed = True
+        if alias.precision and alias.precision != target.precision:
+            target.precision = alias.precision
+        self._add_name(alias.alias, i, curated=True)
+
     def _add_aliases(self, aliases: list[Alias], locate: Locate | None, path: Path) -> None:
         pending: list[tuple[Alias, _Target]] = []
         for alias in aliases:
@@ -591,14 +796,7 @@ class GeocodeIndex:
             if alias.target_type == "geonames":
                 ref = f"geonames:{alias.target}"
                 if ref in self._refs:
-                    target = self.targets[self._refs[ref]]
-                    if not target.renamed:
-                        # The curated canonical name replaces odd GeoNames primary names.
-                        target.name = alias.name
-                        target.renamed = True
-                    if alias.precision and alias.precision != target.precision:
-                        target.precision = alias.precision
-                    self._add_name(alias.alias, self._refs[ref], curated=True)
+                    self._rename_geonames(alias, self._refs[ref])
                     continue
                 if alias.lon is None or alias.lat is None:
                     msg = (
@@ -640,71 +838,114 @@ class GeocodeIndex:
 
     # ----------------------------------------------------------------- lookup
     def _allowed(
-        self, target: int, country: str | None, districts_only: bool, *, loose: bool = False
+        self,
+        target: int,
+        country: str | None,
+        districts_only: bool,
+        *,
+        loose: bool = False,
+        inside: frozenset[str] | None = None,
     ) -> bool:
         t = self.targets[target]
         if country is not None and t.country != country:
             return False
+        if inside is not None and t.district_id not in inside:
+            return False
         if loose and country is None and self.rules.region_only and not t.in_region:
             return False
-        return t.is_district or not districts_only
+        return t.unit_like or not districts_only
 
     def _stage_hits(
-        self, name: str, country: str | None, districts_only: bool
+        self,
+        name: str,
+        country: str | None,
+        districts_only: bool,
+        *,
+        inside: frozenset[str] | None = None,
     ) -> tuple[list[_Hit], str | None]:
-        """Return the hits of the first stage that has any, and the query's suffix kind."""
-        key = exact_key(name)
-        tkey, kind = translit_key(name)
+        """Return the hits of the first stage that has any, and the query's suffix kind.
+
+        ``inside`` (today's district ids) keeps only places in those units, at every stage.
+        """
         found = [
             _Hit(t, 100.0, curated, "alias" if curated else "exact")
-            for t, curated in self.exact.get(key, {}).items()
-            if self._allowed(t, country, districts_only)
+            for t, curated in self.exact.get(exact_key(name), {}).items()
+            if self._allowed(t, country, districts_only, inside=inside)
         ]
         if found:
             # A curated hit outranks GeoNames hits of the same key.
             if any(h.curated for h in found):
                 found = [h for h in found if h.curated]
             return found, None
-        rules = self.rules
-        if len(tkey) < rules.min_length:
+        tkey, kind = translit_key(name)
+        if len(tkey) < self.rules.min_length:
             return [], kind
+
+        def allowed(t: int) -> bool:
+            return self._allowed(t, country, districts_only, loose=True, inside=inside)
+
         plain = plain_key(name)
+        for stage in (self._key_hits, self._skeleton_hits, self._fuzzy_hits):
+            found = stage(tkey, plain, allowed, inside)
+            if found:
+                return found, kind
+        return [], kind
+
+    def _key_hits(
+        self, tkey: str, plain: str, allowed: Callable[[int], bool], inside: frozenset[str] | None
+    ) -> list[_Hit]:
+        """Return the hits of an equal transliteration key (a short key must look alike)."""
         found = [
             _Hit(t, 100.0, curated, "transliterated")
             for t, curated in self.translit.get(tkey, {}).items()
-            if self._allowed(t, country, districts_only, loose=True)
+            if allowed(t)
         ]
+        rules = self.rules
         if found and (
             len(tkey) >= rules.short_key
             or self._plain_score(plain, tkey) >= rules.short_plain_min
         ):
-            return found, kind
-        found = []
+            return found
+        return []
+
+    def _skeleton_hits(
+        self, tkey: str, plain: str, allowed: Callable[[int], bool], inside: frozenset[str] | None
+    ) -> list[_Hit]:
+        """Return the hits of keys with the same consonant skeleton that look alike."""
+        found: list[_Hit] = []
         skel = skeleton(tkey)
-        if len(skel) - skel.count("V") >= SKELETON_MIN_CONSONANTS:
-            for other in self.skeletons.get(skel, ()):
-                score = float(fuzz.ratio(tkey, other))
-                if score < rules.skeleton_min or not self._looks_alike(tkey, plain, other):
-                    continue
-                found.extend(
-                    _Hit(t, score, curated, "transliterated")
-                    for t, curated in self.translit[other].items()
-                    if self._allowed(t, country, districts_only, loose=True)
-                )
-            if found:
-                return found, kind
-        if len(tkey) >= rules.fuzzy_min_length:
-            for other, score in self._nearest_keys(tkey):
-                if score < rules.fuzzy_min:
-                    break
-                if not self._looks_alike(tkey, plain, other):
-                    continue
-                found.extend(
-                    _Hit(t, float(score), curated, "fuzzy")
-                    for t, curated in self.translit[other].items()
-                    if self._allowed(t, country, districts_only, loose=True)
-                )
-        return found, kind
+        if len(skel) - skel.count("V") < SKELETON_MIN_CONSONANTS:
+            return found
+        for other in self.skeletons.get(skel, ()):
+            score = float(fuzz.ratio(tkey, other))
+            if score < self.rules.skeleton_min or not self._looks_alike(tkey, plain, other):
+                continue
+            found.extend(
+                _Hit(t, score, curated, "transliterated")
+                for t, curated in self.translit[other].items()
+                if allowed(t)
+            )
+        return found
+
+    def _fuzzy_hits(
+        self, tkey: str, plain: str, allowed: Callable[[int], bool], inside: frozenset[str] | None
+    ) -> list[_Hit]:
+        """Return the hits of the nearest keys (of places inside ``inside``, if given)."""
+        found: list[_Hit] = []
+        if len(tkey) < self.rules.fuzzy_min_length:
+            return found
+        nearest = self._nearest_keys(tkey) if inside is None else self._nearest_in(tkey, inside)
+        for other, score in nearest:
+            if score < self.rules.fuzzy_min:
+                break
+            if not self._looks_alike(tkey, plain, other):
+                continue
+            found.extend(
+                _Hit(t, float(score), curated, "fuzzy")
+                for t, curated in self.translit[other].items()
+                if allowed(t)
+            )
+        return found
 
     def _looks_alike(self, tkey: str, plain: str, other: str) -> bool:
         """Apply :class:`LooseRules`' spelling checks to a skeleton or fuzzy match."""
@@ -724,12 +965,31 @@ class GeocodeIndex:
             self._last_scan = (tkey, [(key, float(score)) for key, score, _ in nearest])
         return self._last_scan[1]
 
+    def _nearest_in(self, tkey: str, inside: frozenset[str]) -> list[tuple[str, float]]:
+        """Return the 40 transliteration keys of places in ``inside`` most like ``tkey``."""
+        keys = self._keys_in.get(inside)
+        if keys is None:
+            if not self._keys_by_district:
+                by_district: dict[str, set[str]] = {}
+                for key in self.fuzzy_keys:
+                    for t in self.translit[key]:
+                        did = self.targets[t].district_id
+                        if did is not None:
+                            by_district.setdefault(did, set()).add(key)
+                self._keys_by_district = {k: sorted(v) for k, v in by_district.items()}
+            keys = sorted({k for did in inside for k in self._keys_by_district.get(did, ())})
+            self._keys_in[inside] = keys
+        nearest = process.extract(tkey, keys, scorer=fuzz.ratio, limit=40)
+        return [(key, float(score)) for key, score, _ in nearest]
+
     def _rank(self, hits: list[_Hit], kind: str | None, tkey: str) -> list[_Hit]:
         """Return the best hit per target, targets best first.
 
         Order: score; fit of the query's suffix kind; the query being the target's own canonical
         name rather than one of its variants ("Ili" is the name of Ili Prefecture, only a
-        variant for others); curated before GeoNames; the size prior.
+        variant for others); today's units before former ones (the county-level "Hami City" of
+        before 2016 is the runner-up of today's prefecture-level Hami City); curated before
+        GeoNames; the size prior.
         """
         best: dict[int, _Hit] = {}
         for hit in hits:
@@ -737,12 +997,13 @@ class GeocodeIndex:
             if current is None or (hit.score, hit.curated) > (current.score, current.curated):
                 best[hit.target] = hit
 
-        def order(hit: _Hit) -> tuple[float, int, int, int, float, str]:
+        def order(hit: _Hit) -> tuple[float, int, int, int, int, float, str]:
             t = self.targets[hit.target]
             return (
                 -hit.score,
                 -kinds_agree(kind, t.kind),
                 -int(bool(tkey) and translit_key(t.name)[0] == tkey),
+                int(t.former is not None),
                 -int(hit.curated),
                 -t.importance,
                 t.ref,
@@ -833,7 +1094,13 @@ class GeocodeIndex:
         pb = getattr(self.districts.get(db), "parent", None)
         return pa == db or pb == da
 
-    def _prefer_seat(self, name: str, ranked: list[_Hit], country: str | None) -> list[_Hit]:
+    def _prefer_seat(
+        self,
+        name: str,
+        ranked: list[_Hit],
+        country: str | None,
+        inside: frozenset[str] | None = None,
+    ) -> list[_Hit]:
         """Put the same-named seat of a prefecture (or Kazakhstan region) before the unit.
 
         A bare name ("Kashgar", "Aktobe", "Kumul": no suffix word) that a prefecture-level unit
@@ -845,24 +1112,80 @@ class GeocodeIndex:
         county-level city, or else the county-level city itself. The unit stays the runner-up;
         a suffix ("Kashgar Prefecture", "喀什地区", "Aktobe oblysy") keeps the unit, and so
         does :func:`find_district`.
+
+        With :attr:`LooseRules.county_seats` the same holds one level down: a bare name that a
+        county-level unit shares with a GeoNames settlement inside it ("Fuhai", "Kuqa", and
+        the seat city's "Yining" after the rule above) gives the settlement, the unit being the
+        runner-up (:meth:`_prefer_county_seat`). ``inside`` keeps the seat inside a ``within``
+        hint.
         """
         if not ranked or translit_key(name)[1] is not None:
             return ranked
+        ranked = self._prefer_prefecture_seat(name, ranked, country, inside)
+        if self.rules.county_seats:
+            ranked = self._prefer_county_seat(name, ranked, country, inside)
+        return ranked
+
+    def _same_key_pool(
+        self, name: str, ranked: list[_Hit], country: str | None, inside: frozenset[str] | None
+    ) -> list[_Hit]:
+        """Return the hits of the top score, with the GeoNames hits of an exact curated match.
+
+        The exact stage drops GeoNames hits of a key a curated name has; a seat may be among
+        them.
+        """
+        top = ranked[0]
+        pool = [h for h in ranked if h.score == top.score]
+        if top.stage in ("exact", "alias"):
+            listed = {h.target for h in pool}
+            pool += [
+                _Hit(t, 100.0, curated, "alias" if curated else "exact")
+                for t, curated in self.exact.get(exact_key(name), {}).items()
+                if t not in listed and self._allowed(t, country, False, inside=inside)
+            ]
+        return pool
+
+    def _prefer_county_seat(
+        self, name: str, ranked: list[_Hit], country: str | None, inside: frozenset[str] | None
+    ) -> list[_Hit]:
+        """Put the same-named GeoNames settlement of a county-level unit before the unit.
+
+        The settlement must lie in the unit and have the unit's consonant skeleton (canonical
+        names); of several, the most populous. Kazakhstan's regions are left to the rule for
+        prefecture-level units.
+        """
+        top = ranked[0]
+        unit = self.targets[top.target]
+        if not unit.is_district or unit.kind not in ("county", "city") or unit.country != "CN":
+            return ranked
+        own = skeleton(translit_key(unit.name)[0])
+        seats = [
+            h for h in self._same_key_pool(name, ranked, country, inside)
+            if not self.targets[h.target].unit_like
+            and self.targets[h.target].precision == "settlement"
+            and self.targets[h.target].district_id == unit.district_id
+            and skeleton(translit_key(self.targets[h.target].name)[0]) == own
+        ]
+        if not seats:
+            return ranked
+        seat = min(
+            seats,
+            key=lambda h: (not h.curated, -self.targets[h.target].importance,
+                           self.targets[h.target].ref),
+        )
+        return [seat, *(h for h in ranked if h.target != seat.target)]
+
+    def _prefer_prefecture_seat(
+        self, name: str, ranked: list[_Hit], country: str | None, inside: frozenset[str] | None
+    ) -> list[_Hit]:
+        """Put the same-named seat of a prefecture (or Kazakhstan region) before the unit."""
         top = ranked[0]
         unit = self.targets[top.target]
         if not unit.is_district or unit.kind not in ("prefecture", "region"):
             return ranked
         unit_id = unit.district_id
         own = skeleton(translit_key(unit.name)[0])
-        pool = [h for h in ranked if h.score == top.score]
-        if top.stage in ("exact", "alias"):
-            # GeoNames hits of the key were dropped for the curated one; a seat may be among them.
-            listed = {h.target for h in pool}
-            pool += [
-                _Hit(t, 100.0, curated, "alias" if curated else "exact")
-                for t, curated in self.exact.get(exact_key(name), {}).items()
-                if t not in listed and self._allowed(t, country, False)
-            ]
+        pool = self._same_key_pool(name, ranked, country, inside)
 
         def same_named(hit: _Hit) -> bool:
             # Folded to the consonant skeleton: Karagandy is the seat of Karaganda Region.
@@ -929,102 +1252,173 @@ class GeocodeIndex:
         tkey = translit_key(name)[0]
         hits, kind = self._stage_hits(name, country, districts_only=False)
         ranked = self._rank(hits, kind, tkey)
+        refusal: _Answer | None = None
         if districts_only and ranked:
-            districts = [h for h in ranked if self.targets[h.target].is_district]
-            if not districts:
-                # The name is a known place but not a district: say so rather than let the
-                # looser stages force it onto some district ("Zharkent" is no "Yarkant").
-                t = self.targets[ranked[0].target]
-                inside = self.districts.get(t.district_id) if t.district_id else None
-                hint = f"; it lies in {inside.name} ({inside.id})" if inside is not None else ""
-                msg = (
-                    f"No district matches {name!r}: it is {t.name!r} ({t.ref}, "
-                    f"{t.precision}){hint}"
-                )
-                closest: tuple[tuple[str, float], ...] = (
-                    (f"{t.name} ({t.ref})", round(ranked[0].score, 1)),
-                )
-                return _Answer(error=(msg, closest))
-            ranked = districts
-        implied = suffix_country(name) if country is None else None
-        if (
-            implied is not None
-            and ranked
-            and ranked[0].stage in ("transliterated", "fuzzy")
-            and self.targets[ranked[0].target].country != implied
-        ):
-            # "Wensu Xian" misspelt must not land on Vanj in Tajikistan: a Chinese suffix
-            # keeps a loose match in China, or finds nothing.
-            same = [h for h in ranked if self.targets[h.target].country == implied]
-            if not same:
-                t = self.targets[ranked[0].target]
-                msg = (
-                    f"No place matches {name!r} well: its suffix names a place in "
-                    f"{implied!r}, and the nearest, {t.name!r} ({t.ref}), is in {t.country!r}"
-                )
-                return _Answer(error=(msg, ((f"{t.name} ({t.ref})", round(ranked[0].score, 1)),)))
-            ranked = same
-        if country is not None and ranked and (ranked[0].stage == "fuzzy" or ranked[0].score < 100):
-            # A loose match inside the hinted country while the name is exactly a place of
-            # another country ("Zharkent" with CN would otherwise become Yarkant): refuse.
-            anywhere, _ = self._stage_hits(name, None, districts_only=False)
-            exact_elsewhere = self._rank([h for h in anywhere if h.score == 100], kind, tkey)
-            if exact_elsewhere:
-                t = self.targets[exact_elsewhere[0].target]
-                msg = (
-                    f"No place in {country!r} matches {name!r} well: it is {t.name!r} "
-                    f"({t.ref}) in {t.country!r}; the best in {country!r} is "
-                    f"{self.targets[ranked[0].target].name!r} at {ranked[0].score:.1f}"
-                )
-                closest = tuple(
-                    (f"{self.targets[h.target].name} ({self.targets[h.target].ref})",
-                     round(h.score, 1))
-                    for h in (exact_elsewhere[0], ranked[0])
-                )
-                return _Answer(error=(msg, closest))
-        if not ranked:
-            closest = self._closest(name, country, districts_only)
-            what = "district" if districts_only else "place"
-            where = f" in {country!r}" if country else ""
-            listing = ", ".join(f"{n!r} {s:g}" for n, s in closest) or "none"
-            msg = f"No {what}{where} matches {name!r} (closest: {listing})"
-            outside = self._outside_best(name, country, kind, tkey)
-            return _Answer(error=(msg + self._outside_hint(outside), closest))
-        if ranked[0].stage != "exact" and ranked[0].stage != "alias":
-            # The region filter must not turn a foreign place's own name into a variant of a
-            # place in the region ("Samarkant" is Samarkand, not Temirtau's old name).
-            outside = self._outside_best(name, country, kind, tkey)
-            if outside is not None and self._outranks(name, outside, ranked[0], kind, tkey):
-                t = self.targets[ranked[0].target]
-                msg = (
-                    f"No place in Xinjiang or Kazakhstan matches {name!r} well: the nearest, "
-                    f"{t.name!r} ({t.ref}), has it only as a variant"
-                    + self._outside_hint(outside)
-                )
-                closest = tuple(
-                    (f"{self.targets[h.target].name} ({self.targets[h.target].ref})",
-                     round(h.score, 1))
-                    for h in (outside, ranked[0])
-                )
-                return _Answer(error=(msg, closest))
-        rival = self._rival(ranked, kind, tkey)
-        if rival is not None:
-            a, b = self.targets[ranked[0].target], self.targets[rival.target]
-            msg = (
-                f"No place matches {name!r} unambiguously: {a.name!r} ({a.ref}, {a.country}) "
-                f"and {b.name!r} ({b.ref}, {b.country}) fit it as well as each other "
-                f"({ranked[0].stage}, score {ranked[0].score:.1f} and {rival.score:.1f}); "
-                "give a country hint, a fuller name or coordinates"
-            )
-            closest = tuple(
-                (f"{self.targets[h.target].name} ({self.targets[h.target].ref})",
-                 round(h.score, 1))
-                for h in (ranked[0], rival)
-            )
-            return _Answer(error=(msg, closest))
+            ranked, refusal = self._only_districts(name, ranked)
+        if refusal is None and country is None and ranked:
+            ranked, refusal = self._keep_suffix_country(name, ranked)
+        if refusal is None and country is not None and ranked:
+            refusal = self._refuse_exact_elsewhere(name, ranked, country, kind, tkey)
+        if refusal is None and not ranked:
+            refusal = self._not_found(name, country, districts_only, kind, tkey)
+        if refusal is None:
+            refusal = self._refuse_foreign_variant(name, ranked, country, kind, tkey)
+        if refusal is None:
+            refusal = self._refuse_rival(name, ranked, kind, tkey)
+        if refusal is not None:
+            return refusal
         if not districts_only:
             ranked = self._prefer_seat(name, ranked, country)
-        top, rest = ranked[0], ranked[1:5]
+        return _Answer(place=self._place(name, ranked[0], ranked[1:5]))
+
+    def _labels(self, *hits: _Hit) -> tuple[tuple[str, float], ...]:
+        """Return ``("name (ref)", score)`` of hits, for an error's closest candidates."""
+        return tuple(
+            (f"{self.targets[h.target].name} ({self.targets[h.target].ref})", round(h.score, 1))
+            for h in hits
+        )
+
+    def _only_districts(self, name: str, ranked: list[_Hit]) -> tuple[list[_Hit], _Answer | None]:
+        """Keep the districts; a name that is a known place but no district is refused.
+
+        Refusing, rather than letting the looser stages force the name onto some district,
+        keeps "Zharkent" from becoming "Yarkant".
+        """
+        districts = self._as_districts(ranked)
+        if districts:
+            return districts, None
+        t = self.targets[ranked[0].target]
+        inside = self.districts.get(t.district_id) if t.district_id else None
+        hint = f"; it lies in {inside.name} ({inside.id})" if inside is not None else ""
+        msg = f"No district matches {name!r}: it is {t.name!r} ({t.ref}, {t.precision}){hint}"
+        return ranked, _Answer(error=(msg, self._labels(ranked[0])))
+
+    def _keep_suffix_country(
+        self, name: str, ranked: list[_Hit]
+    ) -> tuple[list[_Hit], _Answer | None]:
+        """Keep a loose match in the country its suffix names, or refuse it.
+
+        "Wensu Xian" misspelt must not land on Vanj in Tajikistan.
+        """
+        implied = suffix_country(name)
+        top = ranked[0]
+        if (
+            implied is None
+            or top.stage not in ("transliterated", "fuzzy")
+            or self.targets[top.target].country == implied
+        ):
+            return ranked, None
+        same = [h for h in ranked if self.targets[h.target].country == implied]
+        if same:
+            return same, None
+        t = self.targets[top.target]
+        msg = (
+            f"No place matches {name!r} well: its suffix names a place in {implied!r}, and "
+            f"the nearest, {t.name!r} ({t.ref}), is in {t.country!r}"
+        )
+        return ranked, _Answer(error=(msg, self._labels(top)))
+
+    def _refuse_exact_elsewhere(
+        self, name: str, ranked: list[_Hit], country: str, kind: str | None, tkey: str
+    ) -> _Answer | None:
+        """Refuse a loose match in the hinted country when the name is exactly a place abroad.
+
+        "Zharkent" with CN would otherwise become Yarkant.
+        """
+        if ranked[0].stage != "fuzzy" and ranked[0].score >= 100:
+            return None
+        anywhere, _ = self._stage_hits(name, None, districts_only=False)
+        exact_elsewhere = self._rank([h for h in anywhere if h.score == 100], kind, tkey)
+        if not exact_elsewhere:
+            return None
+        t = self.targets[exact_elsewhere[0].target]
+        msg = (
+            f"No place in {country!r} matches {name!r} well: it is {t.name!r} ({t.ref}) in "
+            f"{t.country!r}; the best in {country!r} is "
+            f"{self.targets[ranked[0].target].name!r} at {ranked[0].score:.1f}"
+        )
+        return _Answer(error=(msg, self._labels(exact_elsewhere[0], ranked[0])))
+
+    def _not_found(
+        self, name: str, country: str | None, districts_only: bool, kind: str | None, tkey: str
+    ) -> _Answer:
+        """Say that nothing matches, with the closest places and any foreign near match."""
+        closest = self._closest(name, country, districts_only)
+        what = "district" if districts_only else "place"
+        where = f" in {country!r}" if country else ""
+        listing = ", ".join(f"{n!r} {s:g}" for n, s in closest) or "none"
+        msg = f"No {what}{where} matches {name!r} (closest: {listing})"
+        outside = self._outside_best(name, country, kind, tkey)
+        return _Answer(error=(msg + self._outside_hint(outside), closest))
+
+    def _refuse_foreign_variant(
+        self, name: str, ranked: list[_Hit], country: str | None, kind: str | None, tkey: str
+    ) -> _Answer | None:
+        """Refuse a loose match when a place outside the region fits the name better.
+
+        The region filter must not turn a foreign place's own name into a variant of a place in
+        the region ("Samarkant" is Samarkand, not Temirtau's old name).
+        """
+        if ranked[0].stage in ("exact", "alias"):
+            return None
+        outside = self._outside_best(name, country, kind, tkey)
+        if outside is None or not self._outranks(name, outside, ranked[0], kind, tkey):
+            return None
+        t = self.targets[ranked[0].target]
+        msg = (
+            f"No place in Xinjiang or Kazakhstan matches {name!r} well: the nearest, "
+            f"{t.name!r} ({t.ref}), has it only as a variant" + self._outside_hint(outside)
+        )
+        return _Answer(error=(msg, self._labels(outside, ranked[0])))
+
+    def _refuse_rival(
+        self, name: str, ranked: list[_Hit], kind: str | None, tkey: str
+    ) -> _Answer | None:
+        """Refuse a loose match another district fits as well (see ``LooseRules.margin``)."""
+        rival = self._rival(ranked, kind, tkey)
+        if rival is None:
+            return None
+        a, b = self.targets[ranked[0].target], self.targets[rival.target]
+        msg = (
+            f"No place matches {name!r} unambiguously: {a.name!r} ({a.ref}, {a.country}) "
+            f"and {b.name!r} ({b.ref}, {b.country}) fit it as well as each other "
+            f"({ranked[0].stage}, score {ranked[0].score:.1f} and {rival.score:.1f}); "
+            "give a country hint, a fuller name or coordinates"
+        )
+        return _Answer(error=(msg, self._labels(ranked[0], rival)))
+
+    def _as_districts(self, ranked: list[_Hit]) -> list[_Hit]:
+        """Keep the districts of ``ranked``, a former unit standing for today's successor."""
+        out: dict[int, _Hit] = {}
+        for hit in ranked:
+            t = self.targets[hit.target]
+            if t.former is not None:
+                hit = dataclasses.replace(hit, target=self._refs[f"district:{t.district_id}"])
+            elif not t.is_district:
+                continue
+            out.setdefault(hit.target, hit)
+        return list(out.values())
+
+    def _links(self, t: _Target) -> tuple[tuple[HistoryLink, ...], tuple[HistoryLink, ...]]:
+        """Return the successors and predecessors of a unit (empty for other places)."""
+        if t.former is not None:
+            until: str | None = t.former.until
+            unit_id = t.former.id
+        elif t.is_district and t.district_id is not None:
+            until, unit_id = None, t.district_id
+        else:
+            return (), ()
+        after = self.history.successors(unit_id, until=until)
+        before = self.history.predecessors(unit_id, until=until)
+        return (
+            tuple(c.link("to") for c in after),
+            tuple(c.link("from") for c in before),
+        )
+
+    def _place(
+        self, name: str, top: _Hit, rest: Sequence[_Hit], within: Within | None = None
+    ) -> Place:
+        """Return the :class:`Place` of the best hit, the rest as its candidates."""
         t = self.targets[top.target]
         district = None if t.district_id is None else self.districts.get(t.district_id)
         candidates = tuple(
@@ -1037,7 +1431,8 @@ class GeocodeIndex:
             )
             for h in rest
         )
-        place = Place(
+        successor, predecessor = self._links(t)
+        return Place(
             query=name,
             name=t.name,
             lon=t.lon,
@@ -1049,25 +1444,165 @@ class GeocodeIndex:
             stage=top.stage,
             candidates=candidates,
             ref=t.ref,
+            successor=successor,
+            predecessor=predecessor,
+            within=within,
         )
-        return _Answer(place=place)
 
-    def lookup(self, name: str, *, country: str | None = None, districts_only: bool = False
-               ) -> Place:
+    # ----------------------------------------------------------------- within
+    def hint(self, within: str, *, country: str | None = None) -> _Hint:
+        """Resolve a ``within`` hint to its district and today's units that count as inside.
+
+        Parameters
+        ----------
+        within : str
+            A district id (``CN-654025``), any name of a prefecture, county-level unit or
+            Kazakhstan region in any script (a name of an earlier generation too: "Turpan
+            Prefecture", "Kuqa County"), or the Production and Construction Corps as a whole
+            ("XPCC", "Bingtuan", "兵团": its cities, ``CN-659000``).
+        country : str, optional
+            The country the hint's name is looked up in (an upper-case code).
+
+        Returns
+        -------
+        _Hint
+            Inside are: a county-level unit or region, and every unit cut out of it since 2010
+            (a 2013 list's "Huocheng" holds today's Khorgas City); a prefecture, its county-level
+            units and the units cut out of them (Ili holds Kokdala City, an XPCC city cut out of
+            Huocheng and Qapqal).
+
+        Raises
+        ------
+        DistrictNotFound
+            If the hint names no district; the message names it and the closest districts.
+        """
+        key = (within, country)
+        found = self._hints.get(key)
+        if found is None:
+            try:
+                found = self._resolve_hint(within, country)
+            except DistrictNotFound as exc:
+                found = exc
+            self._hints[key] = found
+        if isinstance(found, DistrictNotFound):
+            raise found
+        return found
+
+    def _resolve_hint(self, within: str, country: str | None) -> _Hint:
+        if not isinstance(within, str) or not within.strip():
+            msg = f"a within hint must be a non-empty name or district id, not {within!r}"
+            raise DistrictNotFound(msg, query=str(within))
+        stripped = within.strip()
+        if exact_key(stripped) in _XPCC_KEYS or stripped == XPCC_ID:
+            ids: set[str] = set()
+            for did in self.districts:
+                if did.startswith("CN-6590"):
+                    ids |= self.history.spread(did)
+            return _Hint(XPCC_ID, "XPCC cities", frozenset(ids))
+        district = self.districts.get(stripped)
+        if district is None:
+            try:
+                place = self.lookup(stripped, country=country, districts_only=True)
+            except DistrictNotFound as exc:
+                msg = f"the within hint {within!r} names no district: {exc}"
+                raise DistrictNotFound(msg, query=within, candidates=exc.candidates) from None
+            district = place.district
+            assert district is not None
+        ids = set(self.history.spread(district.id))
+        if district.level == "prefecture":
+            for other in self.districts.values():
+                if other.parent == district.id:
+                    ids |= self.history.spread(other.id)
+        return _Hint(district.id, district.name, frozenset(ids))
+
+    def _answer_within(self, name: str, country: str | None, hint: _Hint) -> _Answer:
+        """Answer with a ``within`` hint: a place inside it wins; a loose one outside never.
+
+        The stages run twice: once on the places inside the hinted unit (every stage, so a
+        fuzzy match inside beats an exact one outside), once on all places. The best inside
+        wins, the places outside are its runners-up. With nothing inside, an exact or alias
+        match outside is returned (``within.inside`` False); a loose one is refused.
+        """
+        plain = self._cache.get((name, country, False, None))
+        if plain is None:
+            plain = self._answer(name, country, False)
+            self._cache[(name, country, False, None)] = plain
+        tkey, _ = translit_key(name)
+        hits, kind = self._stage_hits(name, country, False, inside=hint.ids)
+        ranked = self._rank(hits, kind, tkey)
+        implied = suffix_country(name) if country is None else None
+        if implied is not None:
+            ranked = [
+                h for h in ranked
+                if h.stage in ("exact", "alias") or self.targets[h.target].country == implied
+            ]
+        everywhere, kind_all = self._stage_hits(name, country, False)
+        outside = [
+            h for h in self._rank(everywhere, kind_all, tkey)
+            if self.targets[h.target].district_id not in hint.ids
+        ]
+        if ranked:
+            ranked = self._prefer_seat(name, ranked, country, hint.ids)
+            top = ranked[0]
+            ref = self.targets[top.target].ref
+            changed = plain.place is None or plain.place.ref != ref
+            within = Within(
+                query="", id=hint.id, name=hint.name, inside=True, changed=changed
+            )
+            rest = [*ranked[1:], *outside][:4]
+            return _Answer(place=self._place(name, top, rest, within))
+        if plain.place is not None and plain.place.stage in ("exact", "alias"):
+            within = Within(query="", id=hint.id, name=hint.name, inside=False, changed=False)
+            return _Answer(place=dataclasses.replace(plain.place, within=within))
+        where = f"{hint.name} ({hint.id})"
+        if plain.place is not None:
+            p = plain.place
+            msg = (
+                f"No place in {where} matches {name!r}: the nearest, {p.name!r} ({p.ref}, "
+                f"{p.country}), lies outside it ({p.stage}, score {p.score:.1f}), and a loose "
+                "match never crosses the hint's border"
+            )
+            return _Answer(error=(msg, ((f"{p.name} ({p.ref})", p.score),)))
+        assert plain.error is not None
+        msg, closest = plain.error
+        return _Answer(error=(f"No place in {where} matches {name!r}; without the hint: {msg}",
+                              closest))
+
+    def lookup(
+        self,
+        name: str,
+        *,
+        country: str | None = None,
+        districts_only: bool = False,
+        within: str | None = None,
+    ) -> Place:
         """Geocode one name (memoised); see :func:`geocode`.
 
         Raises
         ------
         PlaceNotFound
-            If no stage finds a place (``DistrictNotFound`` with ``districts_only``).
+            If no stage finds a place (``DistrictNotFound`` with ``districts_only``, or when
+            ``within`` names no district: its ``query`` is ``name``, its message names the
+            hint).
         """
         if not isinstance(name, str):
             msg = f"a place name must be a string, not {name!r}"
             raise TypeError(msg)
-        cache_key = (name, country, districts_only)
+        cache_key = (name, country, districts_only, within)
         answer = self._cache.get(cache_key)
         if answer is None:
-            answer = self._answer(name, country, districts_only)
+            if within is None or districts_only:
+                answer = self._answer(name, country, districts_only)
+            else:
+                try:
+                    hint = self.hint(within, country=country)
+                except DistrictNotFound as exc:  # the error is about this name's lookup
+                    raise DistrictNotFound(str(exc), query=name,
+                                           candidates=exc.candidates) from None
+                answer = self._answer_within(name, country, hint)
+                if answer.place is not None and answer.place.within is not None:
+                    query = dataclasses.replace(answer.place.within, query=within)
+                    answer = _Answer(place=dataclasses.replace(answer.place, within=query))
             if len(self._cache) >= _CACHE_MAX:  # a bound for endless streams of new names
                 self._cache.clear()
             self._cache[cache_key] = answer
@@ -1096,24 +1631,65 @@ def check_country(country: str | None) -> str | None:
     return code
 
 
-@lru_cache(maxsize=1)
-def default_index() -> GeocodeIndex:
-    """Return the index built from the shipped gazetteer, alias table and districts (cached)."""
-    # Imported here: geo.districts loads geopandas, which ``import geo`` should not pay for.
-    _districts = importlib.import_module("geo.districts")
+#: The district polygons the index places every name with (read by :mod:`geo.districts`).
+DEFAULT_DISTRICTS = Path(__file__).parent / "data" / "districts.geojson.gz"
 
+
+def index_files() -> list[Path]:
+    """Return every file the default index is made from: the shipped tables and geo's code.
+
+    Their contents key the index file on disk (:mod:`geo._cache`): editing any of them gives
+    a new key, and the index is rebuilt on first use.
+    """
+    package = Path(__file__).parent
+    tables = [DEFAULT_GAZETTEER, DEFAULT_ALIASES, DEFAULT_DISTRICTS, DEFAULT_HISTORY]
+    return [*tables, *sorted(package.glob("*.py"))]
+
+
+def build_default_index() -> GeocodeIndex:
+    """Build the index from the shipped gazetteer, alias table, districts and history.
+
+    Reads the polygons (:mod:`geo._districtfile`, without geopandas) to place every name.
+    :func:`default_index` does it once per install and keeps the result on disk.
+    """
     aliases = load_aliases() if DEFAULT_ALIASES.exists() else ()
     if not aliases:
         logger.warning("no alias table at %s: geocoding with GeoNames names only", DEFAULT_ALIASES)
     return GeocodeIndex.build(
         load_gazetteer(),
         aliases,
-        _districts.all_districts(),
-        _districts.district_at,
+        list(district_table().values()),
+        _district_ids_at,
+        history=load_history(),
     )
 
 
-def geocode(name: str, *, country: str | None = None) -> Place:
+def _district_ids_at(lons: npt.NDArray[Any], lats: npt.NDArray[Any]) -> Sequence[object]:
+    """Return today's finest district at each point (the index build's look-up)."""
+    x, y = validate_lonlat_arrays(lons, lats)
+    return list(finest_ids_at(x.ravel(), y.ravel()))
+
+
+@lru_cache(maxsize=1)
+def default_index() -> GeocodeIndex:
+    """Return the index of the shipped tables: from the file on disk, else built and stored.
+
+    The file (:mod:`geo._cache`: ``~/.cache/xinjiang-atlas/geo/``, ``$ATLAS_CACHE_DIR/geo``,
+    or none with ``ATLAS_GEO_CACHE=0``) is keyed on the tables' and the code's hashes, so it is
+    built at most once per install and version. Loading it needs neither geopandas nor the
+    polygons. Cached in the process too.
+    """
+    from geo import _cache
+
+    return _cache.load_or_build(
+        build_default_index,
+        key=_cache.cache_key(index_files()),
+        directory=_cache.cache_dir(),
+        kind=GeocodeIndex,
+    )
+
+
+def geocode(name: str, *, country: str | None = None, within: str | None = None) -> Place:
     """Geocode a place name written in any script.
 
     Parameters
@@ -1122,15 +1698,27 @@ def geocode(name: str, *, country: str | None = None) -> Place:
         The name as written ("Bouryltogay", "福海县", "Shaueshek city", "Ғұлжа").
     country : str, optional
         ISO 3166-1 alpha-2 code; only places in that country are considered.
+    within : str, optional
+        The unit the place lies in, as a list's prefecture or county column gives it: a district
+        id (``CN-654025``) or any name of a prefecture, county-level unit or Kazakhstan region
+        in any script ("Kunes", "新源县", "Ili", "Turpan Prefecture"), or "XPCC" for the Corps'
+        cities. A place inside it wins over any outside; a loose match outside it is never
+        returned (an exact or alias match outside it is, when nothing inside matches, with
+        ``place.within.inside`` False). See :meth:`GeocodeIndex.hint` for what counts as
+        inside. None or a blank string: no hint.
 
     Returns
     -------
     Place
+        ``place.within`` says which unit the hint resolved to, whether the place lies in it and
+        whether the hint changed the answer; ``successor`` and ``predecessor`` name the units
+        it became or came from since 2010.
 
     Raises
     ------
     PlaceNotFound
         If nothing matches well enough; the message and ``.candidates`` name the closest places.
+        :class:`DistrictNotFound` (a PlaceNotFound) if ``within`` names no district.
     ValueError
         If ``country`` is not a two-letter code.
 
@@ -1138,12 +1726,18 @@ def geocode(name: str, *, country: str | None = None) -> Place:
     --------
     >>> geocode("Bouryltogay").district.id  # doctest: +SKIP
     'CN-654323'
+    >>> geocode("Yengisheher", within="Kashgar").district.id  # doctest: +SKIP
+    'CN-653122'
     """
-    return default_index().lookup(name, country=check_country(country))
+    hint = within if isinstance(within, str) and within.strip() else None
+    return default_index().lookup(name, country=check_country(country), within=hint)
 
 
 def geocode_many(
-    names: Iterable[str], *, country: str | None = None
+    names: Iterable[str],
+    *,
+    country: str | None = None,
+    within: str | Iterable[str | None] | None = None,
 ) -> list[Place | PlaceNotFound]:
     """Geocode many names; a name that matches nothing gives its :class:`PlaceNotFound`.
 
@@ -1153,18 +1747,36 @@ def geocode_many(
         Names in any script.
     country : str, optional
         ISO 3166-1 alpha-2 code applied to every name.
+    within : str or iterable of (str or None), optional
+        One hint for every name, or one per name (None or "" for none), as for
+        :func:`geocode`. A hint that names no district gives that name's
+        :class:`DistrictNotFound`.
 
     Returns
     -------
     list of Place or PlaceNotFound
         One item per name, in order.
+
+    Raises
+    ------
+    ValueError
+        If ``country`` is malformed, or ``within`` is a sequence of another length than
+        ``names``.
     """
     index = default_index()
     code = check_country(country)
+    names = list(names)
+    if within is None or isinstance(within, str):
+        hints: list[str | None] = [within or None] * len(names)
+    else:
+        hints = [h or None for h in within]
+        if len(hints) != len(names):
+            msg = f"within has {len(hints)} hints for {len(names)} names"
+            raise ValueError(msg)
     out: list[Place | PlaceNotFound] = []
-    for name in names:
+    for name, hint in zip(names, hints, strict=True):
         try:
-            out.append(index.lookup(name, country=code))
+            out.append(index.lookup(name, country=code, within=hint))
         except PlaceNotFound as exc:
             out.append(exc)
     return out
@@ -1177,13 +1789,14 @@ def find_district(name: str) -> District:
     ----------
     name : str
         A district id (``CN-654323``) or any name of the district in any script ("Fuhai",
-        "Bouryltogay", "福海县", "Ili", "Алматы облысы").
+        "Bouryltogay", "福海县", "Ili", "Алматы облысы"), of today or of an earlier
+        generation ("Kuqa County" is today's Kuqa City, "Turpan Prefecture" Turpan City).
 
     Returns
     -------
     District
-        For a name a prefecture shares with its seat ("Kashgar", "Altay", "Aksu") the
-        prefecture, the larger unit; :func:`geocode` gives the seat for such a name.
+        Today's unit. For a name a prefecture shares with its seat ("Kashgar", "Altay", "Aksu")
+        the prefecture, the larger unit; :func:`geocode` gives the seat for such a name.
 
     Raises
     ------

@@ -329,3 +329,17 @@ def test_readme_measurements_describe_the_shipped_file():
     assert match, "the README lacks the shipped file's size"
     assert int(match.group(1).replace(",", "")) == mod.DISTRICTS_FILE.stat().st_size
     assert "0 land in another district with the shipped polygons" in readme
+
+
+def test_district_at_of_a_year_and_its_description() -> None:
+    from geo import district_at, unit_in_year
+
+    # A point of today's Gaochang District lay in the county-level Turpan City until 2015.
+    lon, lat = 89.19, 42.95
+    assert district_at(lon, lat).item() == "CN-650402"
+    then = district_at(lon, lat, year=2014).item()
+    assert then == "CN-652101"
+    unit = unit_in_year(then, 2014, today="CN-650402").to_dict()
+    assert unit["name"] == "Turpan City" and unit["parent"] == "CN-652100"
+    assert (unit["year"], unit["today"]) == (2014, "CN-650402")
+    assert set(unit) == {"id", "name", "level", "parent", "country", "names", "year", "today"}

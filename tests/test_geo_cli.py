@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DISTRICT_KEYS = {"id", "name", "level", "parent", "country", "names"}
 PLACE_KEYS = [
     "query", "name", "lon", "lat", "precision", "country", "district", "score", "stage",
-    "candidates",
+    "candidates", "successor", "predecessor", "within",
 ]
 
 
@@ -131,6 +132,9 @@ def test_district_file_bad_rows(tmp_path: Path, content: str, needles: list[str]
         (("geocode", "Fuhai", "--country", "China"), "country 'China' is not an ISO"),
         (("geocode", "Fuhai", "--country", "XX"), "unknown country 'XX'"),
         (("geocode", "--file", "README.md", "--country", "qq"), "unknown country 'QQ'"),
+        (("geocode", "Aksu", "--within", "Atlantis"), "the within hint 'Atlantis' names no"),
+        (("geocode", "Aksu", "--within", " "), "--within needs a place"),
+        (("district", "87.6", "43.8", "--year", "2009"), "year 2009 is not a year from 2010"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(args: tuple[str, ...], needle: str) -> None:
@@ -172,9 +176,120 @@ def test_usage_errors() -> None:
 def test_import_geo_does_not_load_geopandas() -> None:
     code = (
         "import sys, geo; before = 'geopandas' in sys.modules; geo.District; "
-        "print(before, 'geopandas' in sys.modules, callable(geo.geocode))"
+        "light = 'geopandas' in sys.modules; geo.district_at; "
+        "print(before, light, 'geopandas' in sys.modules, callable(geo.geocode))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert result.stdout.split() == ["False", "True", "True"]
+    assert result.stdout.split() == ["False", "False", "True", "True"]
+
+
+def test_a_lookup_reads_the_index_from_disk_without_geopandas(tmp_path: Path) -> None:
+    env = {**os.environ, "ATLAS_CACHE_DIR": str(tmp_path)}
+    code = (
+        "import sys, geo; p = geo.geocode('Bouryltogay'); "
+        "print(p.district.id, 'geopandas' in sys.modules)"
+    )
+
+    def once() -> list[str]:
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                                capture_output=True, text=True, check=True)
+        return result.stdout.split()
+
+    # No index on disk: built from the district file read without geopandas
+    # (geo._districtfile), then read back from disk.
+    assert once() == ["CN-654323", "False"]
+    assert list((tmp_path / "geo").glob("geocode-index-*.pickle"))
+    assert once() == ["CN-654323", "False"]
+
+
+def test_geocode_within() -> None:
+    plain = run("geocode", "Yengisheher")
+    hinted = run("geocode", "Yengisheher", "--within", "Kashgar")
+    assert plain.returncode == hinted.returncode == 0, hinted.stderr
+    (a,), (b,) = lines(plain.stdout), lines(hinted.stdout)
+    assert isinstance(a, dict) and isinstance(b, dict)
+    assert a["district"]["id"] == "CN-650104" and a["within"] is None
+    assert b["district"]["id"] == "CN-653122"
+    assert b["within"] == {"query": "Kashgar", "id": "CN-653100", "name": "Kashgar Prefecture",
+                           "inside": True, "changed": True}
+
+
+def test_geocode_within_refuses_to_cross_the_border() -> None:
+    result = run("geocode", "Zhanakala", "--within", "Kunes")
+    assert result.returncode == 1
+    assert "never crosses the hint's border" in result.stderr
+
+
+def test_geocode_csv_file_reads_hints_per_row(tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "Name,within,country\n"
+        "Yengisheher,Kashgar,\n"
+        "Yengisheher,Urumqi,\n"
+        "Yengisheher,,\n"  # the --within flag fills an empty cell
+        "Zhanakala,Kunes,\n"
+        ",,\n"
+        "Aksu,Pavlodar Region,KZ\n",
+        encoding="utf-8",
+    )
+    result = run("geocode", "--file", str(rows), "--within", "Kuqa")
+    assert result.returncode == 0, result.stderr
+    out = lines(result.stdout)
+    assert [o.get("query") for o in out] == [  # type: ignore[union-attr]
+        "Yengisheher", "Yengisheher", "Yengisheher", "Zhanakala", "", "Aksu"
+    ]
+    districts = [o["district"]["id"] if "district" in o else None for o in out]  # type: ignore[index,operator]
+    assert districts[:3] == ["CN-653122", "CN-650104", "CN-652902"]
+    assert set(out[3]) == {"query", "error"}  # type: ignore[arg-type]
+    assert out[4] == {"query": "", "error": "empty name"}
+    assert out[5]["district"]["id"] == "KZ-55"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("name,within\nAksu,Atlantis\n", "line 2, field 'within': the within hint 'Atlantis'"),
+        ("name,country\nAksu,XX\n", "line 2, field 'country': unknown country 'XX'"),
+        ("name,within\nAksu,Ili,extra\n", "line 2: 3 field(s) where the header has 2"),
+    ],
+)
+def test_geocode_csv_file_bad_rows_print_nothing(
+    tmp_path: Path, content: str, needle: str
+) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text(content, encoding="utf-8")
+    result = run("geocode", "--file", str(rows))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert needle in result.stderr
+
+
+def test_a_plain_names_file_is_not_read_as_csv(tmp_path: Path) -> None:
+    names = tmp_path / "names.txt"
+    names.write_text("name of a place\nFuhai County\n", encoding="utf-8")
+    out = lines(run("geocode", "--file", str(names)).stdout)
+    assert [o["query"] for o in out] == ["name of a place", "Fuhai County"]  # type: ignore[index]
+
+
+def test_district_year() -> None:
+    result = run("district", "80.4", "44.2", "--year", "2013")  # in today's Khorgas City
+    assert result.returncode == 0, result.stderr
+    (data,) = lines(result.stdout)
+    assert isinstance(data, dict)
+    assert (data["id"], data["name"], data["year"], data["today"]) == (
+        "CN-654023", "Huocheng County", 2013, "CN-654004"
+    )
+    (now,) = lines(run("district", "80.4", "44.2").stdout)
+    assert isinstance(now, dict) and now["id"] == "CN-654004" and "year" not in now
+
+
+def test_district_file_year(tmp_path: Path) -> None:
+    points = tmp_path / "points.csv"
+    points.write_text("lon,lat\n83.0,41.7\n0,0\n", encoding="utf-8")  # Kuqa, nowhere
+    out = lines(run("district", "--file", str(points), "--year", "2016").stdout)
+    assert out[1] is None
+    assert isinstance(out[0], dict)
+    assert (out[0]["id"], out[0]["name"], out[0]["today"]) == (
+        "CN-652923", "Kuqa County", "CN-652902"
+    )

@@ -29,6 +29,7 @@ from geo._normalize import (
 )
 from geo.gazetteer import Alias, DataFileError, GazetteerEntry
 from geo.geocode import GeocodeIndex, LooseRules
+from geo.history import Change, History
 
 # ====================================================================== name keys
 
@@ -498,8 +499,9 @@ def test_to_dict_is_the_cli_contract(index: GeocodeIndex) -> None:
     data = index.lookup("Gammatown").to_dict()
     assert list(data) == [
         "query", "name", "lon", "lat", "precision", "country", "district", "score", "stage",
-        "candidates",
+        "candidates", "successor", "predecessor", "within",
     ]
+    assert (data["successor"], data["predecessor"], data["within"]) == ([], [], None)
     assert data["district"] == {"id": "KZ-1", "name": "Beta Region"}
     assert data["candidates"] == [
         {"name": "Alphaville", "ref": "geonames:1", "country": "CN", "precision": "settlement",
@@ -978,3 +980,340 @@ def test_keys_are_stable(text: str) -> None:
     assert exact_key(key) == key
     tkey, _ = translit_key(text)
     assert tkey == "" or tkey.isascii()
+
+
+# ====================================================================== county seats
+
+
+COUNTY_SEAT_DISTRICTS = (
+    (FakeDistrict("CN-6", "Rho Prefecture", "prefecture", "CN", "CN", (), 95.5, 40.5), None),
+    (FakeDistrict("CN-61", "Rho County", "county", "CN-6", "CN", ("Rho",), 95.2, 40.2),
+     (95.0, 40.0, 95.5, 41.0)),
+    (FakeDistrict("CN-62", "Chi County", "county", "CN-6", "CN", ("Chi",), 95.7, 40.7),
+     (95.5, 40.0, 96.0, 41.0)),
+)
+COUNTY_SEAT_ENTRIES = (
+    entry(21, "Rho", 95.3, 40.3, "CN", 20000),  # the county's seat town, named like it
+    entry(22, "Rho", 95.8, 40.8, "CN", 90000),  # a larger Rho, but in another county
+    entry(23, "Chiville", 95.6, 40.6, "CN", 5000, ("Chi",)),  # named otherwise: no seat
+)
+
+
+def county_seat_locate(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
+    out: list[str | None] = []
+    for lon, lat in zip(lons, lats, strict=True):
+        out.append(next((d.id for d, box in COUNTY_SEAT_DISTRICTS
+                         if box and box[0] <= lon < box[2] and box[1] <= lat < box[3]), None))
+    return out
+
+
+@pytest.fixture(scope="module")
+def county_index() -> GeocodeIndex:
+    return GeocodeIndex.build(COUNTY_SEAT_ENTRIES, (), [d for d, _ in COUNTY_SEAT_DISTRICTS],
+                              county_seat_locate)
+
+
+def test_bare_county_name_gives_its_seat_town(county_index: GeocodeIndex) -> None:
+    place = county_index.lookup("Rho")
+    assert place.ref == "geonames:21"  # inside Rho County, not the larger Rho elsewhere
+    assert place.district is not None and place.district.id == "CN-61"
+    assert place.candidates[0].ref == "district:CN-61"  # the unit is the runner-up
+
+
+@pytest.mark.parametrize(("name", "ref"), [("Rho County", "district:CN-61"),
+                                           ("Chi", "district:CN-62")])
+def test_suffix_or_another_name_keeps_the_county(
+    county_index: GeocodeIndex, name: str, ref: str
+) -> None:
+    assert county_index.lookup(name).ref == ref
+
+
+def test_county_seats_can_be_switched_off(county_index: GeocodeIndex) -> None:
+    off = county_index.with_rules(LooseRules(county_seats=False))
+    assert off.lookup("Rho").ref == "district:CN-61"
+    assert county_index.lookup("Rho", districts_only=True).ref == "district:CN-61"
+
+
+# ====================================================================== within
+
+
+def test_within_settles_a_shared_name(index: GeocodeIndex) -> None:
+    assert index.lookup("Gammatown").ref == "geonames:2"  # KZ: the size prior
+    place = index.lookup("Gammatown", within="Alpha Prefecture")
+    assert place.ref == "geonames:1"
+    assert place.within is not None
+    assert place.within.to_dict() == {"query": "Alpha Prefecture", "id": "CN-9",
+                                      "name": "Alpha Prefecture", "inside": True,
+                                      "changed": True}
+    assert [c.ref for c in place.candidates] == ["geonames:2"]  # outside: a runner-up
+    same = index.lookup("Gammatown", within="KZ-1")  # a district id
+    assert same.ref == "geonames:2" and same.within is not None
+    assert same.within.inside and not same.within.changed
+
+
+def test_a_fuzzy_match_never_crosses_the_hints_border(index: GeocodeIndex) -> None:
+    # "Deltakentra" is one letter from Deltakentr, in Alpha County.
+    assert index.lookup("Deltakentra", within="CN-1").ref == "geonames:6"
+    with pytest.raises(PlaceNotFound, match=r"No place in Alpha City \(CN-2\) matches "
+                       r"'Deltakentra': the nearest, 'Deltakentr'.*never crosses"):
+        index.lookup("Deltakentra", within="Alpha City")
+
+
+def test_an_exact_match_outside_the_hint_is_flagged(index: GeocodeIndex) -> None:
+    # Nothing in Alpha County is like "Epsilon": the exact match in Alpha City is returned,
+    # flagged as outside.
+    place = index.lookup("Epsilon", within="Alpha County")
+    assert place.ref == "geonames:4"
+    assert place.within is not None and not place.within.inside
+
+
+def test_a_loose_match_inside_beats_an_exact_one_outside(index: GeocodeIndex) -> None:
+    assert index.lookup("Deltakent").ref == "geonames:3"  # exact, in Beta Region
+    place = index.lookup("Deltakent", within="Alpha County")
+    assert place.ref == "geonames:6"  # Deltakentr, inside the hint
+    assert place.within is not None and place.within.changed
+    assert "geonames:3" in [c.ref for c in place.candidates]
+
+
+def test_a_hint_that_names_no_district(index: GeocodeIndex) -> None:
+    with pytest.raises(DistrictNotFound, match=r"the within hint 'Nowhereland' names no "
+                       r"district") as info:
+        index.lookup("Gammatown", within="Nowhereland")
+    assert info.value.query == "Gammatown"
+    with pytest.raises(DistrictNotFound, match="must be a non-empty name"):
+        index.hint("  ")
+
+
+# ====================================================================== history (small)
+
+
+def change(line: int, date: str, kind: str, from_id: str, from_name: str, to_id: str,
+           to_name: str, names: tuple[str, ...] = ()) -> Change:
+    return Change(date, kind, "county", from_id, from_name, to_id, to_name,  # type: ignore[arg-type]
+                  names, "source", "a source", "", line)
+
+
+HISTORY = History.of([
+    change(2, "2014-06-26", "split", "CN-1", "Alpha County", "CN-2", "Alpha City"),
+    change(3, "2019-12-20", "renamed", "CN-5", "Old Beta County", "KZ-1", "Beta Region",
+           ("Beta Nahiyisi", "Alpha City")),
+])
+
+
+@pytest.fixture(scope="module")
+def history_index() -> GeocodeIndex:
+    return GeocodeIndex.build(ENTRIES, ALIASES, [d for d, _ in DISTRICTS], fake_locate,
+                              history=HISTORY)
+
+
+def test_a_former_unit_resolves_with_its_successor(history_index: GeocodeIndex) -> None:
+    place = history_index.lookup("Old Beta County")
+    assert place.ref == "former:CN-5@2019"
+    assert place.district is not None and place.district.id == "KZ-1"  # today's unit
+    assert [link.to_dict() for link in place.successor] == [
+        {"id": "KZ-1", "name": "Beta Region", "date": "2019-12-20", "change": "renamed"}
+    ]
+    assert history_index.lookup("Beta Nahiyisi").ref == "former:CN-5@2019"
+    # As a district it is today's unit.
+    assert history_index.lookup("Old Beta County", districts_only=True).ref == "district:KZ-1"
+
+
+def test_today_wins_a_name_both_generations_bear(history_index: GeocodeIndex) -> None:
+    place = history_index.lookup("Alpha City")
+    assert place.ref == "district:CN-2"
+    assert "former:CN-5@2019" in [c.ref for c in place.candidates]
+    assert [link.name for link in place.predecessor] == ["Alpha County"]
+
+
+def test_a_unit_that_lost_area_names_its_successor(history_index: GeocodeIndex) -> None:
+    place = history_index.lookup("Alpha County")
+    assert [(link.id, link.change) for link in place.successor] == [("CN-2", "split")]
+
+
+def test_history_naming_an_unknown_unit_is_refused() -> None:
+    bad = History.of([change(2, "2014-06-26", "split", "CN-1", "Alpha County", "CN-404", "X")])
+    with pytest.raises(DataFileError, match=r"'CN-404' is no district of today"):
+        GeocodeIndex.build(ENTRIES, ALIASES, [d for d, _ in DISTRICTS], fake_locate, history=bad)
+
+
+# ====================================================================== real data: issue 14
+
+
+@pytest.mark.parametrize(
+    ("name", "within", "district_id"),
+    [
+        ("Yengisheher", "Kashgar", "CN-653122"),  # "new city": Shule County
+        ("Yengisheher", "乌鲁木齐", "CN-650104"),  # and Urumqi's Xinshi District
+        ("Kizil", "Wensu", "CN-652922"),
+        ("Kizil", "Baicheng", "CN-652926"),
+        ("Saybag", "Hotan", "CN-653222"),
+        ("Tumxuk", "XPCC", "CN-659003"),  # the Corps as BuzzFeed's prefecture column has it
+        ("Tumxuk", "Aksu", "CN-652922"),
+        ("Aqchi", "CN-654300", "CN-654324"),  # a district id
+        ("Kizyl", "Wensu", "CN-652922"),  # misspelt: a loose match inside the hint
+    ],
+)
+def test_real_within_settles_shared_names(name: str, within: str, district_id: str) -> None:
+    from geo import geocode
+
+    place = geocode(name, within=within)
+    assert place.district is not None and place.district.id == district_id
+    assert place.within is not None and place.within.inside
+
+
+def test_real_fuzzy_match_never_crosses_the_hint() -> None:
+    from geo import geocode
+
+    assert geocode("Zhanakala").country == "KZ"  # Zhangaqala, West Kazakhstan, fuzzy 94
+    with pytest.raises(PlaceNotFound, match=r"No place in Kunes County \(CN-654025\) matches "
+                       r"'Zhanakala': the nearest, 'Zhangaqala'"):
+        geocode("Zhanakala", within="Kunes")
+
+
+def test_real_within_accepts_what_a_list_gives() -> None:
+    from geo import geocode, geocode_many
+
+    prefectures = ["Kashgar", "Ili", "Hotan", "Aksu", "XPCC", "Bayingolin", "Ürümqi", "Tacheng",
+                   "Changji", "Kizilsu", "Altay", "Turpan", "Hami", "Bortala", "Karamay",
+                   "Shihezi", "喀什地区", "Қашқар", "CN-654025", "Turpan Prefecture", ""]
+    out = geocode_many(["Aksu"] * len(prefectures), within=prefectures)
+    assert all(not isinstance(o, PlaceNotFound) for o in out), out
+    assert geocode("Aksu", within="  ").within is None  # blank: no hint
+    bad = geocode_many(["Aksu"], within=["Atlantis"])
+    assert isinstance(bad[0], DistrictNotFound)
+    with pytest.raises(ValueError, match="within has 1 hints for 2 names"):
+        geocode_many(["Aksu", "Hotan"], within=["Aksu"])
+
+
+def test_real_old_hint_covers_the_units_cut_out_of_it() -> None:
+    from geo.geocode import default_index
+
+    hint = default_index().hint("Huocheng County")
+    assert {"CN-654023", "CN-654004", "CN-659008"} <= hint.ids
+    assert "CN-659008" in default_index().hint("Ili").ids  # Kokdala, an XPCC city in Ili
+
+
+@pytest.mark.parametrize(
+    ("name", "ref", "district_id"),
+    [
+        ("Kuqa County", "former:CN-652923@2019", "CN-652902"),
+        ("库车县", "former:CN-652923@2019", "CN-652902"),
+        ("Turpan Prefecture", "former:CN-652100@2015", "CN-650400"),
+        ("哈密地区", "former:CN-652200@2016", "CN-650500"),
+        ("Shawan County", "former:CN-654223@2021", "CN-654223"),
+        ("South Kazakhstan Region", "former:KZ-61@2018", "KZ-61"),
+    ],
+)
+def test_real_old_names_resolve_with_their_successor(
+    name: str, ref: str, district_id: str
+) -> None:
+    from geo import find_district, geocode
+
+    place = geocode(name)
+    assert place.ref == ref
+    assert place.district is not None and place.district.id == district_id
+    assert any(link.id == district_id and link.change == "renamed" for link in place.successor)
+    assert find_district(name).id == district_id
+
+
+@pytest.mark.parametrize(
+    ("name", "district_id", "predecessor"),
+    [
+        ("Khorgas City", "CN-654004", "CN-654023"),
+        ("Kokdala City", "CN-659008", "CN-654023"),
+        ("Kuqa City", "CN-652902", "CN-652923"),
+        ("Gaochang District", "CN-650402", "CN-652101"),
+        ("Yizhou District", "CN-650502", "CN-652201"),
+        ("Huyanghe City", "CN-659010", "CN-654202"),
+        ("Jetisu Region", "KZ-33", "KZ-19"),
+        ("Turpan City", "CN-650400", "CN-652100"),  # today's prefecture-level city wins
+    ],
+)
+def test_real_new_names_carry_their_predecessor(
+    name: str, district_id: str, predecessor: str
+) -> None:
+    from geo import geocode
+
+    place = geocode(name)
+    assert place.district is not None and place.district.id == district_id
+    assert predecessor in [link.id for link in place.predecessor]
+
+
+def test_real_huocheng_names_the_units_cut_out_of_it() -> None:
+    from geo import geocode
+
+    place = geocode("Huocheng County")
+    assert [link.id for link in place.successor] == ["CN-654004", "CN-659008"]
+
+
+@pytest.mark.parametrize(
+    ("name", "ref", "unit"),
+    [
+        ("Fuhai", "geonames:1529510", "district:CN-654323"),  # the seat town
+        ("Korla", "geonames:1529376", "district:CN-652801"),
+    ],
+)
+def test_real_county_seats(name: str, ref: str, unit: str) -> None:
+    from geo import geocode
+
+    place = geocode(name)
+    assert place.ref == ref and place.precision == "settlement"
+    assert unit in [c.ref for c in place.candidates]
+    assert geocode(f"{name} County" if name == "Fuhai" else f"{name} City").ref == unit
+
+
+# ====================================================================== the index on disk
+
+
+def test_index_is_built_once_and_rebuilt_when_a_table_changes(tmp_path: Path) -> None:
+    from geo import _cache
+
+    table = tmp_path / "table.csv"
+    table.write_text("a\n", encoding="utf-8")
+    builds: list[int] = []
+
+    def build() -> dict[str, int]:
+        builds.append(1)
+        return {"n": len(builds)}
+
+    def load() -> dict[str, int]:
+        key = _cache.cache_key([table])
+        return _cache.load_or_build(build, key=key, directory=tmp_path / "c", kind=dict)
+
+    assert load() == {"n": 1}
+    assert load() == {"n": 1}  # read from the file, not built
+    assert len(builds) == 1
+    table.write_text("b\n", encoding="utf-8")
+    assert load() == {"n": 2}  # another key: rebuilt
+    assert len(list((tmp_path / "c").glob("geocode-index-*.pickle"))) == 2
+    for stale in (tmp_path / "c").glob("geocode-index-*.pickle"):
+        stale.write_bytes(b"not a pickle")
+    assert load() == {"n": 3}  # an unreadable file is rebuilt, not an error
+
+
+def test_cache_dir_settings(tmp_path: Path) -> None:
+    from geo._cache import cache_dir
+
+    assert cache_dir({"ATLAS_GEO_CACHE": "0"}) is None
+    assert cache_dir({"ATLAS_CACHE_DIR": str(tmp_path)}) == tmp_path / "geo"
+    assert cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "xinjiang-atlas" / "geo"
+
+
+def test_default_index_from_a_fresh_cache_equals_the_built_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo.geocode import build_default_index, default_index
+
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
+    default_index.cache_clear()
+    try:
+        first = default_index()  # nothing on disk: built and written
+        assert list((tmp_path / "geo").glob("geocode-index-*.pickle"))
+        default_index.cache_clear()
+        second = default_index()  # read back
+    finally:
+        default_index.cache_clear()
+    built = build_default_index()
+    assert second is not first
+    assert second.exact == built.exact and second.translit == built.translit
+    assert second.lookup("Bouryltogay").to_dict() == built.lookup("Bouryltogay").to_dict()

@@ -353,9 +353,11 @@ def test_real_geocoder_and_districts(data_dir: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(_importrows, "_district_lookup", _REAL_DISTRICT_LOOKUP)
     report = check("missing_coords.csv", data_dir, geocoder=None)
     got = lines(report)
+    # A bare county name gives its seat town of the same name (geo: seat towns, the county as
+    # runner-up), so the facility is placed at the town, not the county's label point.
     assert (
         "missing_coords.csv:2:lon: flagged: no coordinates (lon '#N/A', lat '#N/A'); geocoded "
-        "town 'Fuhai' -> 'Fuhai County' (county precision, alias match)"
+        "town 'Fuhai' -> 'Fuhai' (settlement precision, exact match)"
     ) in got
     assert any(
         line.startswith("missing_coords.csv:4:town: rejected: no coordinates") for line in got
@@ -1170,3 +1172,32 @@ def test_control_characters_and_decimal_commas(data_dir: Path, tmp_path: Path) -
         "odd.csv:3:name: rejected: 'B\\x00x' contains control character(s) U+0000",
         "odd.csv:4:name: rejected: 'C\\x96' contains control character(s) U+0096",
     ]
+
+
+def test_a_mapped_prefecture_is_the_geocoders_within_hint(data_dir: Path, tmp_path: Path) -> None:
+    """Issue 14: a list's prefecture column settles a name several units share."""
+    import geo
+    from layers.io.importer import check_file
+
+    path = tmp_path / "shared_names.csv"
+    path.write_text(
+        "id,name,town,prefecture,lat,lon\n"
+        "1,Camp A,Yengisheher,Kashgar,,\n"
+        "2,Camp B,Yengisheher,,,\n"
+        "3,Camp C,Urumqi,Kashgar,,\n",
+        encoding="utf-8",
+    )
+    checked = check_file(path, data_dir=data_dir, mapping=Mapping(within=("prefecture",)))
+    first, second, _ = checked.records
+    # A place found only outside its row's unit is kept, and flagged as such.
+    assert [str(p) for p in checked.problems if p.row == 4 and p.field == "town"] == [
+        "shared_names.csv:4:town: flagged: 'Urumqi' names no place inside 'Kashgar'; "
+        "geocoded to 'Urumqi' outside it"
+    ]
+    hinted = geo.geocode("Yengisheher", within="Kashgar")
+    bare = geo.geocode("Yengisheher")
+    # Inside Kashgar Prefecture: Yengisheher County; the bare name: the Urumqi district.
+    assert hinted.district.id == "CN-653122" and bare.district.id == "CN-650104"
+    assert (first["lon"], first["lat"]) == (float(hinted.lon), float(hinted.lat))
+    assert (second["lon"], second["lat"]) == (float(bare.lon), float(bare.lat))
+    assert load_mapping(ROOT / "mappings" / "buzzfeed_2021.yaml").within == ("prefecture",)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -119,66 +120,87 @@ def resolve_places(places: pd.DataFrame) -> pd.DataFrame:
     failed: list[_Unresolved] = []
     cache: dict[tuple[str, str | None], geo.Place | Exception] = {}
     for record in places.itertuples(index=False):
-        place_id = str(record.id)
-        name = _text(record.name) or ""
-        country = _text(record.country)
-        lon, lat = _number(record.lon), _number(record.lat)
-        row: dict[str, object] = {"place_id": place_id, "name": name, "country": country}
-        if (lon is None) != (lat is None):
-            given = "lon" if lat is None else "lat"
-            reason = f"override gives {given} without {'lat' if given == 'lon' else 'lon'}"
-            failed.append(_Unresolved(place_id, name, "", reason))
-            continue
-        if lon is not None and lat is not None:
-            try:
-                lon, lat = geo.validate_lonlat(lon, lat)
-            except geo.CoordinateError as exc:
-                failed.append(_Unresolved(place_id, name, "", f"override: {exc}"))
-                continue
-            precision = _text(record.precision) or "exact"
-            row.update(
-                lon=lon, lat=lat, precision=precision, district_id=None,
-                ref=f"override:{place_id}", point_lookup=precision != "country",
-            )
-            rows.append(row)
-            continue
-        query = _text(record.geocode_query) or name
-        hint = country if country and country != "OTHER" else None  # as validate does
-        key = (query, hint)
-        if key not in cache:
-            try:
-                cache[key] = geo.geocode(query, country=hint)
-            except geo.PlaceNotFound as exc:
-                cache[key] = exc
-        found = cache[key]
-        if isinstance(found, Exception):
-            failed.append(_Unresolved(place_id, name, query, str(found)))
-            continue
-        district = _matching_district(found.precision, found.district)
-        if found.precision in AREA_PRECISIONS and district is not None:
-            row.update(
-                lon=district.label_lon, lat=district.label_lat, precision=found.precision,
-                district_id=district.id, ref=found.ref, point_lookup=False,
-            )
+        resolved = _resolve(record, cache)
+        if isinstance(resolved, _Unresolved):
+            failed.append(resolved)
         else:
-            row.update(
-                lon=found.lon, lat=found.lat, precision=found.precision,
-                district_id=None if district is None else district.id,
-                ref=found.ref,
-                point_lookup=district is None and found.precision in _POINT_PRECISIONS,
-            )
-        row["country"] = found.country or country
-        rows.append(row)
+            rows.append(resolved)
     if failed:
-        listing = "; ".join(
-            f"{f.place_id} {f.name!r} (query {f.query!r}): {f.reason}" for f in failed
-        )
-        msg = f"{len(failed)} place(s) could not be geocoded: {listing}"
-        raise UnresolvedPlacesError(
-            msg, places=[(f.place_id, f.name, f.query, f.reason) for f in failed]
-        )
+        _raise_unresolved(failed)
     columns = ["place_id", "name", "lon", "lat", "precision", "country", "district_id", "ref"]
     frame = pd.DataFrame(rows, columns=[*columns, "point_lookup"])
+    _district_columns(frame)
+    frame["district"] = district_names(frame["district_id"])
+    frame["prefecture"] = district_names(frame["prefecture_id"])
+    logger.debug("resolved %d places", len(frame))
+    return frame.drop(columns="point_lookup").set_index("place_id")
+
+
+def _resolve(
+    record: Any, cache: dict[tuple[str, str | None], geo.Place | Exception]
+) -> dict[str, object] | _Unresolved:
+    """Return one place's row (an override's point, else the geocoder's), or why not."""
+    place_id = str(record.id)
+    name = _text(record.name) or ""
+    country = _text(record.country)
+    lon, lat = _number(record.lon), _number(record.lat)
+    row: dict[str, object] = {"place_id": place_id, "name": name, "country": country}
+    if (lon is None) != (lat is None):
+        given = "lon" if lat is None else "lat"
+        reason = f"override gives {given} without {'lat' if given == 'lon' else 'lon'}"
+        return _Unresolved(place_id, name, "", reason)
+    if lon is not None and lat is not None:
+        try:
+            lon, lat = geo.validate_lonlat(lon, lat)
+        except geo.CoordinateError as exc:
+            return _Unresolved(place_id, name, "", f"override: {exc}")
+        precision = _text(record.precision) or "exact"
+        row.update(
+            lon=lon, lat=lat, precision=precision, district_id=None,
+            ref=f"override:{place_id}", point_lookup=precision != "country",
+        )
+        return row
+    query = _text(record.geocode_query) or name
+    hint = country if country and country != "OTHER" else None  # as validate does
+    key = (query, hint)
+    if key not in cache:
+        try:
+            cache[key] = geo.geocode(query, country=hint)
+        except geo.PlaceNotFound as exc:
+            cache[key] = exc
+    found = cache[key]
+    if isinstance(found, Exception):
+        return _Unresolved(place_id, name, query, str(found))
+    row.update(_geocoded(found))
+    row["country"] = found.country or country
+    return row
+
+
+def _geocoded(found: geo.Place) -> dict[str, object]:
+    """Return the point columns of a geocoder's answer (an area at its unit's label point)."""
+    district = _matching_district(found.precision, found.district)
+    if found.precision in AREA_PRECISIONS and district is not None:
+        return {
+            "lon": district.label_lon, "lat": district.label_lat, "precision": found.precision,
+            "district_id": district.id, "ref": found.ref, "point_lookup": False,
+        }
+    return {
+        "lon": found.lon, "lat": found.lat, "precision": found.precision,
+        "district_id": None if district is None else district.id,
+        "ref": found.ref,
+        "point_lookup": district is None and found.precision in _POINT_PRECISIONS,
+    }
+
+
+def _raise_unresolved(failed: list[_Unresolved]) -> None:
+    listing = "; ".join(f"{f.place_id} {f.name!r} (query {f.query!r}): {f.reason}" for f in failed)
+    msg = f"{len(failed)} place(s) could not be geocoded: {listing}"
+    places = [(f.place_id, f.name, f.query, f.reason) for f in failed]
+    raise UnresolvedPlacesError(msg, places=places)
+
+
+def _district_columns(frame: pd.DataFrame) -> None:
+    """Fill ``district_id`` by point where needed, then ``prefecture_id`` (in place)."""
     lookup = frame["point_lookup"].astype(bool).to_numpy()
     if lookup.any():
         found_ids = geo.district_at(
@@ -202,7 +224,3 @@ def resolve_places(places: pd.DataFrame) -> pd.DataFrame:
     frame.loc[no_unit, "district_id"] = None
     prefectures[no_unit] = None
     frame["prefecture_id"] = list(prefectures)
-    frame["district"] = district_names(frame["district_id"])
-    frame["prefecture"] = district_names(frame["prefecture_id"])
-    logger.debug("resolved %d places", len(frame))
-    return frame.drop(columns="point_lookup").set_index("place_id")

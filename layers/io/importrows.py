@@ -125,16 +125,20 @@ class GeocodeBudget:
     def __init__(self, geocode: Callable[..., Any], limit: int) -> None:
         self._geocode = geocode
         self.limit = limit
-        self._answers: dict[str, Any] = {}
+        self._answers: dict[tuple[str, str | None], Any] = {}
 
     @property
     def looked_up(self) -> int:
         """Distinct names looked up so far."""
         return len(self._answers)
 
-    def __call__(self, query: str) -> Any:
-        """Return the place for ``query``; raise what the geocoder raised for it."""
-        if query not in self._answers:
+    def __call__(self, query: str, *, within: str | None = None) -> Any:
+        """Return the place for ``query`` (inside ``within``); raise what the geocoder raised.
+
+        Each distinct ``(query, within)`` pair is looked up once.
+        """
+        key = (query, within)
+        if key not in self._answers:
             if len(self._answers) >= self.limit:
                 msg = (
                     f"{query!r} was not geocoded: the file names more than {self.limit:,} "
@@ -142,10 +146,14 @@ class GeocodeBudget:
                 )
                 raise GeocodeBudgetError(msg, query=query, limit=self.limit)
             try:
-                self._answers[query] = self._geocode(query)
+                found = (
+                    self._geocode(query) if within is None
+                    else self._geocode(query, within=within)
+                )
+                self._answers[key] = found
             except (LookupError, GeoError) as exc:
-                self._answers[query] = exc
-        answer = self._answers[query]
+                self._answers[key] = exc
+        answer = self._answers[key]
         if isinstance(answer, BaseException):
             raise answer.with_traceback(None)
         return answer
@@ -375,6 +383,7 @@ def _geocode_row(
         )
         return None
     query = str(record[query_field])
+    within = next((str(record[f]) for f in mapping.within if record.get(f)), None)
     geocode = options.geocoder or _geocoder()
     if geocode is None:
         outcome.rejections.append(
@@ -382,7 +391,7 @@ def _geocode_row(
         )
         return None
     try:
-        place = geocode(query)
+        place = geocode(query) if within is None else geocode(query, within=within)
     except GeocodeBudgetError as exc:
         outcome.rejections.append((query_field, f"no coordinates ({given}) and {exc}"))
         return None
@@ -405,6 +414,15 @@ def _geocode_row(
             )
         )
         return None
+    hint = getattr(place, "within", None)
+    if hint is not None and not hint.inside:
+        outcome.flags.append(
+            (
+                query_field,
+                f"{query!r} names no place inside {within!r}; geocoded to {place.name!r} "
+                "outside it",
+            )
+        )
     lon, lat = float(place.lon), float(place.lat)
     if options.check_region and not _in_region(lon, lat):
         outcome.rejections.append(

@@ -56,6 +56,7 @@ _MAPPING_KEYS = frozenset(
         "constants",
         "values",
         "geocode",
+        "within",
         "ignore",
         "encoding",
         "delimiter",
@@ -243,6 +244,9 @@ class Mapping:
         Field -> {value as written -> value to store}, for vocabulary differences.
     geocode : tuple of str
         Fields whose value is geocoded, in order, when a row has no coordinates.
+    within : tuple of str
+        Fields naming the unit a row's place lies in (a prefecture or county column), the
+        first non-empty one passed to the geocoder as its ``within`` hint; none by default.
     ignore : tuple of str
         Source columns deliberately not imported (not reported as unknown).
     encoding, delimiter, source_id : str or None
@@ -258,6 +262,7 @@ class Mapping:
     constants: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     geocode: tuple[str, ...] = ("geocode_query", "town", "name")
+    within: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     encoding: str | None = None
     delimiter: str | None = None
@@ -274,6 +279,7 @@ class Mapping:
             "constants": dict(self.constants),
             "values": {k: dict(v) for k, v in self.values.items()},
             "geocode": list(self.geocode),
+            **({"within": list(self.within)} if self.within else {}),
             "ignore": list(self.ignore),
             "encoding": self.encoding,
             "delimiter": self.delimiter,
@@ -364,6 +370,7 @@ def load_mapping(path: str | Path) -> Mapping:
         constants=_str_dict(raw.get("constants"), name, "constants"),
         values=values,
         geocode=geocode,
+        within=_str_list(raw.get("within"), name, "within"),
         ignore=_str_list(raw.get("ignore"), name, "ignore"),
         encoding=raw.get("encoding"),
         delimiter=raw.get("delimiter"),
